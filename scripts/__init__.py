@@ -1,0 +1,1 @@
+"""Development scripts (scripts/translations.py is imported by the tests)."""

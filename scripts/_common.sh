@@ -1,0 +1,44 @@
+# shellcheck shell=bash
+# Shared by the scripts in this folder: where Python 3.14 comes from, and how to run a command in it.
+#
+# Current Home Assistant needs Python >= 3.14. Where the machine has a `python3.14`, we use it with a
+# virtual environment in `.venv/`. Where it has none (Debian 12 and 13 do not ship it), we build a
+# Debian testing ("forky") root with debootstrap, which does ship it, and run everything inside it
+# with chroot. The root lives outside the work tree (default ~/.cache/sms_dk/forky) so that every
+# clone on the machine reuses it; set SMS_DK_ROOT to put it elsewhere.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="${SMS_DK_ROOT:-${HOME}/.cache/sms_dk/forky}"
+# Inside the root the repository is bind-mounted here.
+ROOT_REPO=/repo
+
+if command -v python3.14 >/dev/null 2>&1 && [ -z "${SMS_DK_FORCE_ROOT:-}" ]; then
+  MODE=host
+  VENV="${REPO}/.venv"
+else
+  MODE=root
+  VENV=/opt/venv
+fi
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# in_env CMD...: run CMD with the test venv first on PATH, in the repository's top folder.
+in_env() {
+  if [ "$MODE" = host ]; then
+    (cd "$REPO" && PATH="${VENV}/bin:${PATH}" "$@")
+  else
+    local quoted
+    quoted=$(printf '%q ' "$@")
+    unshare --mount --propagation private sh -c '
+      set -e
+      mount --bind /proc "$1/proc"
+      mount --bind /dev "$1/dev"
+      mkdir -p "$1/repo"
+      mount --bind "$2" "$1/repo"
+      exec chroot "$1" /usr/bin/env -u PIP_FIND_LINKS HOME=/root \
+        PATH=/opt/venv/bin:/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
+        CI="$4" TERM="${TERM:-dumb}" sh -c "cd /repo && $3"
+    ' sh "$ROOT" "$REPO" "$quoted" "${CI:-}"
+  fi
+}

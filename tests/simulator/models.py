@@ -1,0 +1,144 @@
+"""The simulator's data: fault switches, recorded requests and the delivery log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+    from datetime import datetime
+
+DEMO_TOKEN: Final = "demo-token-0123456789"
+
+COPENHAGEN: Final = ZoneInfo("Europe/Copenhagen")
+
+# The log's timeSent format, "23.08.2026 12.33.57" (dots in the time too), in Danish local time.
+TIME_SENT_FORMAT: Final = "%d.%m.%Y %H.%M.%S"
+
+
+def format_time_sent(when: datetime) -> str:
+    """Format an aware datetime the way the SMS.dk log does, in Europe/Copenhagen time."""
+    return when.astimezone(COPENHAGEN).strftime(TIME_SENT_FORMAT)
+
+
+@dataclass
+class Faults:
+    """Failure modes, all off by default. Tests flip them on the live simulator.
+
+    The answering faults take precedence in this order when several are on: drop_connection,
+    html_404, bad_gateway, server_error, cooldown, malformed_json, unexpected_shape. delay adds to
+    any of them. The shape faults (credits_as_string, receiver_as_string, rejected_as_207) only
+    change what a normal answer looks like.
+    """
+
+    delay: float = 0.0
+    server_error: bool = False
+    bad_gateway: bool = False
+    html_404: bool = False
+    malformed_json: bool = False
+    unexpected_shape: bool = False
+    drop_connection: bool = False
+    cooldown: int | None = None
+    credits_as_string: bool = False
+    receiver_as_string: bool = False
+    rejected_as_207: bool = False
+    # When set, delay and the answering faults apply only to requests whose path is in it
+    # (e.g. {"/v1/sms/send"}); None means every path. The shape faults ignore it.
+    only_paths: Collection[str] | None = None
+
+    def applies_to(self, path: str) -> bool:
+        """Return whether delay and the answering faults apply to a request for path."""
+        return self.only_paths is None or path in self.only_paths
+
+
+class HeaderDict(dict[str, str]):
+    """A plain dict of the request headers as received, whose lookups ignore case.
+
+    Clients may send "authorization" or "Authorization"; tests should not care which.
+    """
+
+    def _find(self, key: object) -> str | None:
+        if isinstance(key, str):
+            if dict.__contains__(self, key):
+                return key
+            lowered = key.lower()
+            for name in self:
+                if name.lower() == lowered:
+                    return name
+        return None
+
+    def __getitem__(self, key: str) -> str:
+        """Return the header's value, whatever the case of key."""
+        found = self._find(key)
+        if found is None:
+            raise KeyError(key)
+        return dict.__getitem__(self, found)
+
+    def __contains__(self, key: object) -> bool:
+        """Return whether the header was sent, whatever the case of key."""
+        return self._find(key) is not None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Return the header's value or default, whatever the case of key."""
+        found = self._find(key)
+        return default if found is None else dict.__getitem__(self, found)
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the simulator received it."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    json: Any
+    text: str
+
+
+@dataclass
+class LogRecord:
+    """One message to one receiver: a row of /v1/sms/listlog plus what the simulator needs."""
+
+    time_sent: datetime  # aware; the scheduled time when scheduled, else the moment it was sent
+    dlr_status: int
+    receiver: int
+    country: str  # two-letter code, as the log shows it
+    sender: str
+    message_size: int
+    format: int  # 0 GSM, 1 unicode
+    message: str
+    credit_cost: float
+    user_reference: str | None
+    batch_id: str
+    dlr_url: str | None = None
+    scheduled: datetime | None = None  # aware; None when sent at once
+    submitted: datetime | None = None  # aware; when the send request came in
+    final: bool = False  # True once the final status is applied (it never changes again)
+    seq: int = field(default=0, repr=False)  # creation order, for newest-first sorting
+
+    @property
+    def time_sent_text(self) -> str:
+        """The timeSent field as the log shows it."""
+        return format_time_sent(self.time_sent)
+
+    def to_json(self, *, receiver_as_string: bool = False) -> dict[str, Any]:
+        """Return the record as the listlog answer shows it."""
+        return {
+            "timeSent": self.time_sent_text,
+            "dlrStatus": self.dlr_status,
+            "receiver": str(self.receiver) if receiver_as_string else self.receiver,
+            "country": self.country,
+            "sender": self.sender,
+            "messageSize": self.message_size,
+            "format": self.format,
+            "message": self.message,
+            # The live log shows a whole cost as 1, where the send answer shows 1.0.
+            "creditCost": (
+                int(self.credit_cost) if self.credit_cost.is_integer() else self.credit_cost
+            ),
+            "userReference": self.user_reference,
+            "batchId": self.batch_id,
+        }

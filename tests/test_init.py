@@ -1,0 +1,137 @@
+"""Setting up and unloading an entry against the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.sms_dk.const import DOMAIN
+from custom_components.sms_dk.errors import translation_for
+from custom_components.sms_dk.smsdk import (
+    SmsDkApiError,
+    SmsDkAuthenticationError,
+    SmsDkError,
+    SmsDkInsufficientCreditsError,
+    SmsDkMalformedResponseError,
+    SmsDkNotFoundError,
+    SmsDkRateLimitError,
+    SmsDkServerError,
+)
+from tests.simulator import DEMO_TOKEN, Faults, SmsDkSimulator
+
+
+async def test_setup_and_unload(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """The entry loads after reading the credits, and unloads."""
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert init_integration.runtime_data.coordinator.data == simulator.credits
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    assert init_integration.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_setup_with_revoked_token_starts_reauth(
+    hass: HomeAssistant, simulator: SmsDkSimulator, config_entry: MockConfigEntry
+) -> None:
+    """An authentication error at set-up asks the user for a new token."""
+    simulator.token = "rotated"
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert flows[0]["context"]["entry_id"] == config_entry.entry_id
+
+
+async def test_setup_while_api_unreachable_retries(
+    hass: HomeAssistant, simulator: SmsDkSimulator, config_entry: MockConfigEntry
+) -> None:
+    """An outage at set-up is retried later, with a translated reason."""
+    simulator.faults.server_error = True
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert config_entry.reason == "SMS.dk has a problem on its side (HTTP 500). Try again later"
+
+
+@pytest.mark.parametrize(
+    ("fault", "value", "message"),
+    [
+        ("server_error", True, "SMS.dk has a problem on its side (HTTP 500). Try again later"),
+        ("bad_gateway", True, "SMS.dk has a problem on its side (HTTP 502). Try again later"),
+        (
+            "html_404",
+            True,
+            (
+                "SMS.dk answered something unexpected (HTTP 404). Check the API address or try "
+                "again later"
+            ),
+        ),
+        (
+            "drop_connection",
+            True,
+            "Could not reach SMS.dk. Check the network connection of Home Assistant",
+        ),
+        ("delay", 0.3, "SMS.dk did not answer in time"),
+        ("cooldown", 42, "SMS.dk asks to wait 42 seconds before the next request (cool-down)"),
+    ],
+)
+async def test_credit_refresh_failures_are_explained(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    fault: str,
+    value: object,
+    message: str,
+) -> None:
+    """A failed credit refresh keeps a translated, specific reason, and recovers."""
+    coordinator = init_integration.runtime_data.coordinator
+    coordinator.client._timeout = 0.1
+    setattr(simulator.faults, fault, value)
+    await coordinator.async_refresh()
+    assert not coordinator.last_update_success
+    assert str(coordinator.last_exception) == message
+    assert DEMO_TOKEN not in str(coordinator.last_exception)
+
+    setattr(simulator.faults, fault, getattr(Faults(), fault))
+    await asyncio.sleep(0.4 if fault == "delay" else 0)
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
+
+
+async def test_token_revoked_while_running_starts_reauth(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A token revoked after set-up asks the user for a new one at the next refresh."""
+    simulator.token = "rotated"
+    await init_integration.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+@pytest.mark.parametrize(
+    ("error", "key", "placeholders"),
+    [
+        (
+            SmsDkNotFoundError("Nothing to return", code=1033),
+            "api_error",
+            {"code": "1033", "message": "Nothing to return"},
+        ),
+        (SmsDkApiError("Teapot"), "api_error", {"code": "?", "message": "Teapot"}),
+        (SmsDkRateLimitError("There is a cool down. remaining:"), "cool_down_unknown", {}),
+        (SmsDkAuthenticationError("Invalid token.", code=1054), "auth_failed", {}),
+        (SmsDkInsufficientCreditsError("x", code=1030), "insufficient_credits", {}),
+        (SmsDkMalformedResponseError("x"), "malformed_response", {"http_status": "?"}),
+        (SmsDkServerError("x"), "server_error", {"http_status": "?"}),
+    ],
+)
+def test_translation_for(error: SmsDkError, key: str, placeholders: dict[str, str]) -> None:
+    """Each client error has its own translated message and placeholders."""
+    assert translation_for(error) == (key, placeholders)
