@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 
+from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant
 import pytest
@@ -11,7 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 # Imported first so that this project's custom_components package shadows the test plugin's own
 # (see the project's notes on pytest-homeassistant-custom-component).
-from custom_components.sms_dk.const import CONF_API_TOKEN, DOMAIN
+from custom_components.sms_dk.const import CONF_API_TOKEN, CONF_PHONE, DOMAIN, SUBENTRY_RECIPIENT
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 
 
@@ -35,14 +36,30 @@ async def simulator(socket_enabled: None) -> AsyncGenerator[SmsDkSimulator]:
         await sim.stop()
 
 
+MOR = "4522113344"
+FAR = "4540506070"
+
+
+def recipient(subentry_id: str, title: str, number: str) -> ConfigSubentryDataWithId:
+    """A saved recipient, as the subentry flow stores it."""
+    return ConfigSubentryDataWithId(
+        subentry_id=subentry_id,
+        subentry_type=SUBENTRY_RECIPIENT,
+        title=title,
+        unique_id=number,
+        data={CONF_PHONE: number},
+    )
+
+
 @pytest.fixture
 def config_entry(simulator: SmsDkSimulator) -> MockConfigEntry:
-    """An SMS.dk entry pointing at the simulator."""
+    """An SMS.dk entry pointing at the simulator, with two saved recipients."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="SMS.dk",
         data={CONF_API_TOKEN: DEMO_TOKEN, CONF_URL: simulator.url},
         entry_id="01SMSDKENTRY",
+        subentries_data=[recipient("mor", "Mor", MOR), recipient("far", "Far", FAR)],
     )
 
 

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
-from homeassistant.const import CONF_URL
+from homeassistant.const import CONF_NAME, CONF_URL, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr, discovery
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import slugify
+from homeassistant.util.hass_dict import HassKey
 
-from .const import CONF_API_TOKEN, DOMAIN
+from .const import CONF_API_TOKEN, DOMAIN, LOGGER
 from .coordinator import SmsDkConfigEntry, SmsDkCreditsCoordinator, SmsDkRuntimeData
-from .smsdk import SmsDkClient
+from .entity import service_device_info
+from .notify import ATTR_ENTRY_ID
+from .sender import SmsSender
+from .services import async_setup_services
+from .smsdk import SmsDkClient, SmsDkError
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-PLATFORMS: list[str] = []
+PLATFORMS: list[Platform] = [Platform.NOTIFY]
+# The classic notify action is a legacy notify platform, loaded by discovery with this config.
+DATA_HASS_CONFIG: HassKey[ConfigType] = HassKey(f"{DOMAIN}_hass_config")
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up the integration (its actions are registered here in a later step)."""
+    """Register the integration's actions."""
+    hass.data[DATA_HASS_CONFIG] = config
+    async_setup_services(hass)
     return True
 
 
@@ -29,11 +39,53 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> boo
     coordinator = SmsDkCreditsCoordinator(hass, entry, client)
     # Raises ConfigEntryAuthFailed (re-authentication) or ConfigEntryNotReady (retried later).
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = SmsDkRuntimeData(client=client, coordinator=coordinator)
+    sender = SmsSender(hass, entry, client, coordinator, await _sender_names(client))
+    # The account's device first: recipients' devices hang under it.
+    account_device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **service_device_info(entry)
+    )
+    entry.runtime_data = SmsDkRuntimeData(
+        client=client,
+        coordinator=coordinator,
+        sender=sender,
+        account_device_id=account_device.id,
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    hass.async_create_task(
+        discovery.async_load_platform(
+            hass,
+            Platform.NOTIFY,
+            DOMAIN,
+            {CONF_NAME: _legacy_notify_name(hass, entry), ATTR_ENTRY_ID: entry.entry_id},
+            hass.data[DATA_HASS_CONFIG],
+        ),
+        eager_start=True,
+    )
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> bool:
-    """Unload an SMS.dk account."""
+    """Unload an SMS.dk account, with its classic notify action."""
+    if legacy := entry.runtime_data.legacy_notify:
+        await legacy.async_remove(hass)
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def _sender_names(client: SmsDkClient) -> tuple[str, ...] | None:
+    """The account's sender names; None when SMS.dk does not tell (sending still works)."""
+    try:
+        names = await client.get_sender_names()
+    except SmsDkError as err:
+        LOGGER.debug("Could not read the approved sender names: %s", err)
+        return None
+    return tuple(name.name for name in names if name.approved is not False)
+
+
+def _legacy_notify_name(hass: HomeAssistant, entry: SmsDkConfigEntry) -> str:
+    """The entry's title, made unique among notify actions (notify.sms_dk, notify.sms_dk_2)."""
+    name = entry.title
+    number = 1
+    while hass.services.has_service("notify", slugify(name)):
+        number += 1
+        name = f"{entry.title} {number}"
+    return name

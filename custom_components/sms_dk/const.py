@@ -17,10 +17,36 @@ LOGGER = logging.getLogger(__package__)
 ENV_API_URL: Final = "SMS_DK_API_URL"
 
 CONF_API_TOKEN: Final = "api_token"  # noqa: S105 (a key, not a secret)
+CONF_PHONE: Final = "phone"
+CONF_SENDER: Final = "sender"
+CONF_REPLACE_CHARACTERS: Final = "replace_characters"
+
+SUBENTRY_RECIPIENT: Final = "recipient"
 
 CREDITS_UPDATE_INTERVAL: Final = timedelta(minutes=30)
 
+# SMS.dk wants a scheduled send at least 10 minutes ahead (code 1028).
+SCHEDULE_MIN_AHEAD: Final = timedelta(minutes=10)
+# SMS.dk keeps at most 50 characters of a user reference (code 1046).
+REFERENCE_MAX_LENGTH: Final = 50
+# SMS.dk publishes no maximum length. Ten parts (1530 GSM or 670 UCS-2 characters) is what
+# operators commonly deliver reliably as one concatenated message; longer texts are refused
+# before any request, with a clear error, instead of failing somewhere on the way.
+MAX_PARTS: Final = 10
+
+# Sender names: 3 to 11 characters, or a number of up to 15 digits (codes 1011 and 1032).
+SENDER_MIN_LENGTH: Final = 3
+SENDER_MAX_LENGTH: Final = 11
+SENDER_MAX_DIGITS: Final = 15
+
 
 def default_api_url() -> str:
-    """The API address new entries get: the real one unless a developer set ENV_API_URL."""
+    """Return the API address new entries get: the real one unless ENV_API_URL is set."""
     return os.environ.get(ENV_API_URL) or DEFAULT_BASE_URL
+
+
+def is_valid_sender_name(name: str) -> bool:
+    """Return whether *name* follows SMS.dk's rule: 3 to 11 characters, or up to 15 digits."""
+    if name.isdigit():
+        return len(name) <= SENDER_MAX_DIGITS
+    return SENDER_MIN_LENGTH <= len(name) <= SENDER_MAX_LENGTH

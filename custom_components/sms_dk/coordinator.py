@@ -1,8 +1,9 @@
-"""The data coordinator: the account's credit balance, polled."""
+"""The data coordinator: the account's credit balance, polled; and what a loaded entry holds."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -13,6 +14,10 @@ from .const import CREDITS_UPDATE_INTERVAL, DOMAIN, LOGGER
 from .errors import translation_for
 from .smsdk import SmsDkAuthenticationError, SmsDkClient, SmsDkError
 
+if TYPE_CHECKING:
+    from .notify import SmsDkNotificationService
+    from .sender import SmsSender
+
 type SmsDkConfigEntry = ConfigEntry[SmsDkRuntimeData]
 
 
@@ -22,6 +27,9 @@ class SmsDkRuntimeData:
 
     client: SmsDkClient
     coordinator: SmsDkCreditsCoordinator
+    sender: SmsSender
+    account_device_id: str
+    legacy_notify: SmsDkNotificationService | None = None
 
 
 class SmsDkCreditsCoordinator(DataUpdateCoordinator[float]):

@@ -1,7 +1,12 @@
-"""How the client's exceptions are told to the user: a translation key and its placeholders."""
+"""How the client's exceptions are told to the user: translated Home Assistant errors."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from homeassistant.exceptions import HomeAssistantError
+
+from .const import DOMAIN
 from .smsdk import (
     SmsDkApiError,
     SmsDkAuthenticationError,
@@ -13,9 +18,13 @@ from .smsdk import (
     SmsDkTimeoutError,
 )
 
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigEntry
+    from homeassistant.core import HomeAssistant
+
 
 def translation_for(err: SmsDkError) -> tuple[str, dict[str, str]]:
-    """The exception translation key for *err*, and its placeholders.
+    """Return the exception translation key for *err*, and its placeholders.
 
     The API's own message and code are passed on (they name the cause precisely); the token never
     is, as no client exception carries it.
@@ -37,3 +46,13 @@ def translation_for(err: SmsDkError) -> tuple[str, dict[str, str]]:
     if isinstance(err, SmsDkApiError):
         return "api_error", {"code": str(err.code or "?"), "message": err.message}
     return "cannot_connect", {}
+
+
+def action_error(hass: HomeAssistant, entry: ConfigEntry, err: SmsDkError) -> HomeAssistantError:
+    """Return the error an action raises for *err*; a refused token starts re-authentication."""
+    if isinstance(err, SmsDkAuthenticationError):
+        entry.async_start_reauth(hass)
+    key, placeholders = translation_for(err)
+    return HomeAssistantError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )

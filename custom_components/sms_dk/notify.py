@@ -1,0 +1,169 @@
+"""Notify: an entity per saved recipient, and the classic ``notify.<name>`` action."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, override
+
+from homeassistant.components.notify import NotifyEntity
+from homeassistant.components.notify.const import (
+    ATTR_DATA,
+    ATTR_TARGET,
+    ATTR_TITLE,
+    NotifyEntityFeature,
+)
+from homeassistant.components.notify.legacy import NOTIFY_SERVICES, BaseNotificationService
+from homeassistant.config_entries import (
+    SIGNAL_CONFIG_ENTRY_CHANGED,
+    ConfigEntry,
+    ConfigEntryChange,
+    ConfigSubentry,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
+from homeassistant.util import dt as dt_util
+
+from .const import CONF_PHONE, DOMAIN, SUBENTRY_RECIPIENT
+from .coordinator import SmsDkConfigEntry
+from .entity import SmsDkEntity
+from .sender import SendRequest
+from .smsdk.gsm import Encoding
+
+# Sending is not limited here: each send is one awaited request per receiver.
+PARALLEL_UPDATES = 0
+
+ATTR_ENTRY_ID = "entry_id"
+DATA_SENDER = "sender"
+DATA_FORMAT = "format"
+DATA_SCHEDULED = "scheduled"
+DATA_REFERENCE = "reference"
+DATA_REPLACE_CHARACTERS = "replace_characters"
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SmsDkConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a notify entity for every recipient, now and whenever one is added."""
+    added: set[str] = set()
+
+    @callback
+    def add_new_recipients() -> None:
+        for subentry_id, subentry in entry.subentries.items():
+            if subentry.subentry_type != SUBENTRY_RECIPIENT or subentry_id in added:
+                continue
+            added.add(subentry_id)
+            async_add_entities(
+                [SmsDkRecipientEntity(entry, subentry)], config_subentry_id=subentry_id
+            )
+
+    @callback
+    def entry_changed(change: ConfigEntryChange, changed: ConfigEntry) -> None:
+        if change is ConfigEntryChange.UPDATED and changed.entry_id == entry.entry_id:
+            add_new_recipients()
+
+    add_new_recipients()
+    # A new recipient subentry needs no reload: its entity is added here. Removed subentries take
+    # their entities with them (Home Assistant clears the registry).
+    entry.async_on_unload(
+        async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, entry_changed)
+    )
+
+
+class SmsDkRecipientEntity(SmsDkEntity, NotifyEntity):
+    """Sends a text to one saved recipient (``notify.send_message``)."""
+
+    _attr_supported_features = NotifyEntityFeature.TITLE
+    _attr_translation_key = "recipient"
+
+    def __init__(self, entry: SmsDkConfigEntry, subentry: ConfigSubentry) -> None:
+        """Send to the number of *subentry*, on the recipient's device ("Mor SMS")."""
+        super().__init__(entry, subentry.subentry_id, subentry)
+        self._entry = entry
+        self._number: str = subentry.data[CONF_PHONE]
+
+    @override
+    async def async_send_message(self, message: str, title: str | None = None) -> None:
+        """Send *message* (with *title* joined to it) to the recipient."""
+        outcome = await self._entry.runtime_data.sender.async_send(
+            SendRequest(receivers=(self._number,), message=message, title=title)
+        )
+        outcome.raise_for_rejections()
+
+
+async def async_get_service(
+    hass: HomeAssistant,
+    config: ConfigType,
+    discovery_info: DiscoveryInfoType | None = None,
+) -> SmsDkNotificationService | None:
+    """Set up the classic notify action of one entry (loaded by discovery from the entry)."""
+    if discovery_info is None:
+        return None
+    entry: SmsDkConfigEntry | None = hass.config_entries.async_get_entry(
+        discovery_info[ATTR_ENTRY_ID]
+    )
+    if entry is None:
+        return None
+    service = SmsDkNotificationService(entry)
+    entry.runtime_data.legacy_notify = service
+    return service
+
+
+class SmsDkNotificationService(BaseNotificationService):
+    """``notify.<name>``: send to ``target`` numbers, or to every saved recipient."""
+
+    def __init__(self, entry: SmsDkConfigEntry) -> None:
+        """Send through *entry*."""
+        self._entry = entry
+
+    @override
+    async def async_send_message(self, message: str = "", **kwargs: Any) -> None:
+        """Send *message* with the action's title, target and data."""
+        sender = self._entry.runtime_data.sender
+        targets: list[str] = [str(t) for t in kwargs.get(ATTR_TARGET) or []]
+        data: dict[str, Any] = kwargs.get(ATTR_DATA) or {}
+        try:
+            encoding = Encoding(data.get(DATA_FORMAT, Encoding.AUTO))
+        except ValueError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_format",
+                translation_placeholders={"format": str(data.get(DATA_FORMAT))},
+            ) from err
+        outcome = await sender.async_send(
+            SendRequest(
+                receivers=tuple(targets or sender.saved_recipients()),
+                message=message,
+                title=kwargs.get(ATTR_TITLE),
+                sender=data.get(DATA_SENDER),
+                encoding=encoding,
+                replace_characters=data.get(DATA_REPLACE_CHARACTERS),
+                scheduled=_scheduled(data.get(DATA_SCHEDULED)),
+                reference=data.get(DATA_REFERENCE),
+            )
+        )
+        outcome.raise_for_rejections()
+
+    async def async_remove(self, hass: HomeAssistant) -> None:
+        """Unregister the action (the entry unloads)."""
+        await self.async_unregister_services()
+        services = hass.data.get(NOTIFY_SERVICES, {}).get(DOMAIN, [])
+        if self in services:
+            services.remove(self)
+
+
+def _scheduled(value: Any) -> datetime | None:
+    """Read ``data.scheduled``: a datetime, or a text a template made of one."""
+    if value is None or isinstance(value, datetime):
+        return value
+    if (parsed := dt_util.parse_datetime(str(value))) is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_scheduled",
+            translation_placeholders={"scheduled": str(value)},
+        )
+    return parsed

@@ -1,0 +1,318 @@
+"""The one send path: every way of sending a text ends here.
+
+Notify entities, the classic ``notify.<name>`` action and ``sms_dk.send_sms`` all build a
+:class:`SendRequest` and call :meth:`SmsSender.async_send`, which checks everything it can before
+the first request (numbers, text, length, encoding, sender, schedule, reference), sends one request
+per receiver (SMS.dk's multi-receiver form is not documented) and returns a typed outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_PHONE,
+    CONF_REPLACE_CHARACTERS,
+    CONF_SENDER,
+    DOMAIN,
+    LOGGER,
+    MAX_PARTS,
+    REFERENCE_MAX_LENGTH,
+    SCHEDULE_MIN_AHEAD,
+    SUBENTRY_RECIPIENT,
+    is_valid_sender_name,
+)
+from .errors import action_error
+from .smsdk import (
+    MessageFormat,
+    SmsDkClient,
+    SmsDkError,
+    SmsDkRejectedError,
+    SmsDkValidationError,
+)
+from .smsdk.gsm import Encoding, TextAnalysis, analyze
+from .smsdk.phone import InvalidPhoneNumberError, normalize_number
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from .coordinator import SmsDkConfigEntry, SmsDkCreditsCoordinator
+
+CODE_SENDER_NOT_APPROVED = 1017
+
+
+@dataclass(frozen=True, slots=True)
+class SendRequest:
+    """What a user asked to send."""
+
+    receivers: tuple[str, ...]
+    message: str
+    title: str | None = None
+    sender: str | None = None
+    encoding: Encoding = Encoding.AUTO
+    replace_characters: bool | None = None  # None: the entry's option
+    scheduled: datetime | None = None
+    reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A receiver SMS.dk took the message for."""
+
+    receiver: str
+    batch_id: str | None
+    credits: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A receiver SMS.dk refused, with its code and reason."""
+
+    receiver: str
+    code: int | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class SendOutcome:
+    """What happened to one send request."""
+
+    analysis: TextAnalysis
+    parts: int
+    credits: float
+    scheduled: datetime | None
+    accepted: tuple[Accepted, ...] = field(default=())
+    rejected: tuple[Rejected, ...] = field(default=())
+
+    @property
+    def batch_ids(self) -> list[str]:
+        """The batch ids of the accepted messages, each once."""
+        return list(dict.fromkeys(a.batch_id for a in self.accepted if a.batch_id))
+
+    def as_response(self) -> dict[str, Any]:
+        """The outcome as action response data (JSON-serialisable)."""
+        batch_ids = self.batch_ids
+        return {
+            "batch_id": batch_ids[0] if batch_ids else None,
+            "batch_ids": batch_ids,
+            "encoding": self.analysis.format.value,
+            "parts": self.parts,
+            "credits": self.credits,
+            "scheduled": self.scheduled.isoformat() if self.scheduled else None,
+            "accepted": [
+                {"receiver": a.receiver, "batch_id": a.batch_id, "credits": a.credits}
+                for a in self.accepted
+            ],
+            "rejected": [
+                {"receiver": r.receiver, "code": r.code, "message": r.message}
+                for r in self.rejected
+            ],
+            "replaced": [
+                {"character": original, "replacement": replacement}
+                for original, replacement in self.analysis.replaced
+            ],
+        }
+
+    def raise_for_rejections(self) -> None:
+        """Raise, naming each rejected receiver, if any was rejected (for the notify actions)."""
+        if not self.rejected:
+            return
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="rejected_receivers",
+            translation_placeholders={
+                "sent": str(len(self.accepted)),
+                "total": str(len(self.accepted) + len(self.rejected)),
+                "rejected": "; ".join(
+                    f"{r.receiver}: {r.message} ({r.code})" for r in self.rejected
+                ),
+            },
+        )
+
+
+def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+class SmsSender:
+    """Sends texts for one SMS.dk entry."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SmsDkConfigEntry,
+        client: SmsDkClient,
+        coordinator: SmsDkCreditsCoordinator,
+        sender_names: tuple[str, ...] | None,
+    ) -> None:
+        """Send through *client*; *sender_names* are the account's, None when unknown."""
+        self._hass = hass
+        self._entry = entry
+        self._client = client
+        self._coordinator = coordinator
+        self.sender_names = sender_names
+
+    def saved_recipients(self) -> list[str]:
+        """The numbers of the entry's saved recipients."""
+        return [
+            subentry.data[CONF_PHONE]
+            for subentry in self._entry.subentries.values()
+            if subentry.subentry_type == SUBENTRY_RECIPIENT
+        ]
+
+    async def async_send(self, request: SendRequest) -> SendOutcome:
+        """Check *request*, send it to every receiver and return what happened.
+
+        Raises ServiceValidationError for what the user can fix, HomeAssistantError when SMS.dk or
+        the network fails before any receiver was accepted. Receivers SMS.dk refuses are in the
+        outcome's ``rejected``.
+        """
+        receivers = self._receivers(request.receivers)
+        analysis = self._analyze(request)
+        sender = self._sender(request.sender)
+        scheduled = self._scheduled(request.scheduled)
+        reference = self._reference(request.reference)
+
+        accepted: list[Accepted] = []
+        rejected: list[Rejected] = []
+        credits_used = 0.0
+        parts: int | None = None
+        for index, receiver in enumerate(receivers):
+            try:
+                result = await self._client.send(
+                    receiver=receiver,
+                    sender=sender,
+                    message=analysis.text,
+                    message_format=analysis.format,
+                    reference=reference,
+                    scheduled=scheduled,
+                )
+            except SmsDkRejectedError as err:
+                rejected.extend(
+                    Rejected(r.receiver or receiver, r.code, r.message) for r in err.result.rejected
+                )
+                if not err.result.rejected:
+                    rejected.append(Rejected(receiver, err.code, err.message))
+                continue
+            except SmsDkValidationError as err:
+                if err.field != "receiver":
+                    raise self._error(err, sender) from err
+                rejected.append(Rejected(receiver, err.code, err.message))
+                continue
+            except SmsDkError as err:
+                if not accepted:
+                    raise self._error(err, sender) from err
+                # Some receivers already have the text: report the rest as not sent.
+                rejected.extend(Rejected(r, err.code, err.message) for r in receivers[index:])
+                break
+            credits_used += result.credits
+            parts = parts or result.parts
+            accepted.extend(
+                Accepted(a.receiver or receiver, result.batch_id, a.credit_cost)
+                for a in result.accepted
+            )
+            rejected.extend(Rejected(r.receiver, r.code, r.message) for r in result.rejected)
+
+        if accepted:
+            await self._coordinator.async_request_refresh()
+        LOGGER.debug(
+            "Sent a %s-part %s text: %d accepted, %d rejected",
+            parts or analysis.parts,
+            analysis.format.value,
+            len(accepted),
+            len(rejected),
+        )
+        return SendOutcome(
+            analysis=analysis,
+            parts=parts or analysis.parts,
+            credits=credits_used,
+            scheduled=scheduled,
+            accepted=tuple(accepted),
+            rejected=tuple(rejected),
+        )
+
+    def _receivers(self, raw: Iterable[str]) -> list[str]:
+        numbers: list[str] = []
+        for number in raw:
+            try:
+                numbers.append(normalize_number(number))
+            except InvalidPhoneNumberError as err:
+                raise _invalid("invalid_number", number=err.number) from err
+        if not numbers:
+            raise _invalid("no_receivers")
+        return list(dict.fromkeys(numbers))
+
+    def _analyze(self, request: SendRequest) -> TextAnalysis:
+        message = request.message.strip()
+        if not message:
+            raise _invalid("empty_message")
+        # The title is joined to the message: one text, not two.
+        text = (
+            f"{request.title.strip()}\n{message}"
+            if request.title and request.title.strip()
+            else message
+        )
+        replace = request.replace_characters
+        if replace is None:
+            replace = bool(self._entry.options.get(CONF_REPLACE_CHARACTERS, False))
+        analysis = analyze(text, encoding=request.encoding, replace=replace)
+        if analysis.format is MessageFormat.GSM and analysis.non_gsm:
+            raise _invalid("not_gsm", characters=" ".join(analysis.non_gsm))
+        if analysis.parts > MAX_PARTS:
+            raise _invalid("message_too_long", parts=str(analysis.parts), max_parts=str(MAX_PARTS))
+        return analysis
+
+    def _sender(self, requested: str | None) -> str:
+        sender = (requested or "").strip() or self._entry.options.get(CONF_SENDER)
+        if not sender:
+            if not self.sender_names:
+                raise _invalid("no_sender")
+            sender = self.sender_names[0]
+        if not is_valid_sender_name(sender):
+            raise _invalid("invalid_sender", sender=sender)
+        if self.sender_names is not None and sender not in self.sender_names:
+            raise self._unapproved(sender)
+        return str(sender)
+
+    def _unapproved(self, sender: str) -> ServiceValidationError:
+        return _invalid(
+            "unapproved_sender", sender=sender, approved=", ".join(self.sender_names or ()) or "-"
+        )
+
+    @staticmethod
+    def _scheduled(when: datetime | None) -> datetime | None:
+        if when is None:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt_util.get_default_time_zone())
+        earliest = dt_util.utcnow() + SCHEDULE_MIN_AHEAD
+        if when < earliest:
+            raise _invalid(
+                "scheduled_too_soon",
+                earliest=dt_util.as_local(earliest).strftime("%Y-%m-%d %H:%M"),
+            )
+        return when
+
+    @staticmethod
+    def _reference(reference: str | None) -> str | None:
+        if reference is None or not reference.strip():
+            return None
+        if len(reference) > REFERENCE_MAX_LENGTH:
+            raise _invalid("reference_too_long", max_length=str(REFERENCE_MAX_LENGTH))
+        return reference
+
+    def _error(self, err: SmsDkError, sender: str) -> HomeAssistantError:
+        """Return the user-facing error for a send SMS.dk refused as a whole."""
+        if isinstance(err, SmsDkValidationError):
+            if err.code == CODE_SENDER_NOT_APPROVED:
+                return self._unapproved(sender)
+            return _invalid("api_rejected", code=str(err.code or "?"), message=err.message)
+        return action_error(self._hass, self._entry, err)

@@ -1,0 +1,149 @@
+"""The integration's actions: ``sms_dk.send_sms`` and ``sms_dk.cancel_scheduled``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv, entity_registry as er, service
+import probatio
+
+from .const import CONF_PHONE, DOMAIN, SUBENTRY_RECIPIENT
+from .errors import action_error
+from .sender import SendRequest
+from .smsdk import SmsDkError, SmsDkNotFoundError
+from .smsdk.gsm import Encoding
+
+if TYPE_CHECKING:
+    from .coordinator import SmsDkConfigEntry
+
+SERVICE_SEND_SMS = "send_sms"
+SERVICE_CANCEL_SCHEDULED = "cancel_scheduled"
+
+ATTR_RECIPIENTS = "recipients"
+ATTR_MESSAGE = "message"
+ATTR_SENDER = "sender"
+ATTR_ENCODING = "encoding"
+ATTR_REPLACE_CHARACTERS = "replace_characters"
+ATTR_SCHEDULED = "scheduled"
+ATTR_REFERENCE = "reference"
+ATTR_BATCH_ID = "batch_id"
+
+SEND_SMS_SCHEMA = probatio.Schema(
+    {
+        probatio.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+        probatio.Required(ATTR_RECIPIENTS): probatio.All(
+            cv.ensure_list, [probatio.Coerce(str)], probatio.Length(min=1)
+        ),
+        probatio.Required(ATTR_MESSAGE): cv.string,
+        probatio.Optional(ATTR_SENDER): cv.string,
+        probatio.Optional(ATTR_ENCODING, default=Encoding.AUTO.value): probatio.In(
+            [e.value for e in Encoding]
+        ),
+        probatio.Optional(ATTR_REPLACE_CHARACTERS): cv.boolean,
+        probatio.Optional(ATTR_SCHEDULED): cv.datetime,
+        probatio.Optional(ATTR_REFERENCE): cv.string,
+    }
+)
+
+CANCEL_SCHEDULED_SCHEMA = probatio.Schema(
+    {
+        probatio.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+        probatio.Required(ATTR_BATCH_ID): cv.string,
+    }
+)
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the actions (once, in async_setup)."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SEND_SMS,
+        _async_send_sms,
+        schema=SEND_SMS_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_CANCEL_SCHEDULED,
+        _async_cancel_scheduled,
+        schema=CANCEL_SCHEDULED_SCHEMA,
+    )
+
+
+def _entry(call: ServiceCall) -> SmsDkConfigEntry:
+    """The loaded entry the call names, or the only one."""
+    entry = service.async_get_config_entry(call.hass, DOMAIN, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    return cast("SmsDkConfigEntry", entry)
+
+
+def _recipient_numbers(
+    hass: HomeAssistant, entry: SmsDkConfigEntry, recipients: list[str]
+) -> tuple[str, ...]:
+    """Numbers as given, and the numbers of the named notify entities of *entry*."""
+    registry = er.async_get(hass)
+    numbers: list[str] = []
+    for recipient in recipients:
+        if not recipient.startswith("notify."):
+            numbers.append(recipient)
+            continue
+        entity = registry.async_get(recipient)
+        subentry = (
+            entry.subentries.get(entity.config_subentry_id)
+            if entity
+            and entity.platform == DOMAIN
+            and entity.config_entry_id == entry.entry_id
+            and entity.config_subentry_id
+            else None
+        )
+        if subentry is None or subentry.subentry_type != SUBENTRY_RECIPIENT:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unknown_recipient_entity",
+                translation_placeholders={"entity_id": recipient},
+            )
+        numbers.append(subentry.data[CONF_PHONE])
+    return tuple(numbers)
+
+
+async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
+    """Send a text and return what happened to it."""
+    entry = _entry(call)
+    outcome = await entry.runtime_data.sender.async_send(
+        SendRequest(
+            receivers=_recipient_numbers(call.hass, entry, call.data[ATTR_RECIPIENTS]),
+            message=call.data[ATTR_MESSAGE],
+            sender=call.data.get(ATTR_SENDER),
+            encoding=Encoding(call.data[ATTR_ENCODING]),
+            replace_characters=call.data.get(ATTR_REPLACE_CHARACTERS),
+            scheduled=call.data.get(ATTR_SCHEDULED),
+            reference=call.data.get(ATTR_REFERENCE),
+        )
+    )
+    # A partial success is not an error here: the response says who was rejected and why.
+    return outcome.as_response() if call.return_response else None
+
+
+async def _async_cancel_scheduled(call: ServiceCall) -> None:
+    """Cancel a scheduled text that has not been sent yet."""
+    entry = _entry(call)
+    batch_id: str = call.data[ATTR_BATCH_ID]
+    try:
+        await entry.runtime_data.client.cancel_scheduled(batch_id)
+    except SmsDkNotFoundError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="nothing_to_cancel",
+            translation_placeholders={"batch_id": batch_id},
+        ) from err
+    except SmsDkError as err:
+        raise action_error(call.hass, entry, err) from err

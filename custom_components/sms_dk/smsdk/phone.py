@@ -1,0 +1,34 @@
+"""Phone numbers as SMS.dk wants them: the digits with the country dial code, no ``+``.
+
+Parsing is left to ``phonenumbers`` (Google's libphonenumber), which knows every country's
+numbering plan, so ``22113344``, ``+45 22 11 33 44`` and ``004522113344`` all become
+``4522113344`` with Denmark as the default region, and a number that cannot exist is refused
+before any request.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+
+DEFAULT_REGION = "DK"
+
+
+class InvalidPhoneNumberError(ValueError):
+    """The text is not a valid phone number."""
+
+    def __init__(self, number: str) -> None:
+        """Keep the number as it was given, for the user's error message."""
+        super().__init__(f"Not a valid phone number: {number}")
+        self.number = number
+
+
+def normalize_number(number: str | int, region: str = DEFAULT_REGION) -> str:
+    """Return *number* as digits with its country dial code, or raise InvalidPhoneNumberError."""
+    text = str(number).strip()
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as err:
+        raise InvalidPhoneNumberError(text) from err
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidPhoneNumberError(text)
+    return f"{parsed.country_code}{parsed.national_number}"

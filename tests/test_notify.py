@@ -1,0 +1,220 @@
+"""Notify entities (one per recipient) and the classic notify.<name> action."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.notify import (
+    ATTR_MESSAGE,
+    ATTR_TITLE,
+    DOMAIN as NOTIFY_DOMAIN,
+    SERVICE_SEND_MESSAGE,
+)
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.sms_dk.const import CONF_API_TOKEN, DOMAIN
+from tests.conftest import FAR, MOR
+from tests.simulator import DEMO_TOKEN, SmsDkSimulator
+
+MOR_ENTITY = "notify.mor_sms"
+FAR_ENTITY = "notify.far_sms"
+
+
+async def test_entities_per_recipient(
+    hass: HomeAssistant, init_integration: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    """Each saved recipient has a notify entity on the account's device."""
+    for entity_id, subentry_id in ((MOR_ENTITY, "mor"), (FAR_ENTITY, "far")):
+        state = hass.states.get(entity_id)
+        assert state is not None
+        assert state.state == STATE_UNKNOWN
+        entry = entity_registry.async_get(entity_id)
+        assert entry is not None
+        assert entry.unique_id == f"{init_integration.entry_id}_{subentry_id}"
+        assert entry.config_subentry_id == subentry_id
+    assert hass.states.get(MOR_ENTITY).attributes["friendly_name"] == "Mor SMS"
+
+
+async def test_send_message_to_recipient(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """notify.send_message sends one text, title joined, and records the time."""
+    now = dt_util.utcnow()
+    await hass.services.async_call(
+        NOTIFY_DOMAIN,
+        SERVICE_SEND_MESSAGE,
+        {ATTR_ENTITY_ID: MOR_ENTITY, ATTR_MESSAGE: "Døren er åben", ATTR_TITLE: "Alarm"},
+        blocking=True,
+    )
+    assert [r.json for r in simulator.sends] == [
+        {
+            "receiver": int(MOR),
+            "senderName": "SMSDKDemo",
+            "message": "Alarm\nDøren er åben",
+            "format": "gsm",
+            "encoding": "utf8",
+        }
+    ]
+    assert hass.states.get(MOR_ENTITY).state == now.isoformat()
+    assert hass.states.get(FAR_ENTITY).state == STATE_UNKNOWN
+
+
+async def test_send_message_rejected(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A receiver SMS.dk rejects is an error naming it, and no time is recorded."""
+    simulator.invalid_receivers.add(MOR)
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            NOTIFY_DOMAIN,
+            SERVICE_SEND_MESSAGE,
+            {ATTR_ENTITY_ID: MOR_ENTITY, ATTR_MESSAGE: "Hej"},
+            blocking=True,
+        )
+    assert str(err.value) == (
+        "SMS.dk sent the text to 0 of 1 recipients. Rejected: "
+        f"{MOR}: Phone number is not valid. (1045)"
+    )
+    assert hass.states.get(MOR_ENTITY).state == STATE_UNKNOWN
+
+
+async def test_send_message_api_down(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """An outage is a translated error."""
+    simulator.faults.server_error = True
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            NOTIFY_DOMAIN,
+            SERVICE_SEND_MESSAGE,
+            {ATTR_ENTITY_ID: MOR_ENTITY, ATTR_MESSAGE: "Hej"},
+            blocking=True,
+        )
+    assert str(err.value) == "SMS.dk has a problem on its side (HTTP 500). Try again later"
+
+
+async def test_classic_notify_with_targets(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """notify.sms_dk sends to the target numbers, with the data options."""
+    scheduled = dt_util.now() + timedelta(hours=2)
+    await hass.services.async_call(
+        NOTIFY_DOMAIN,
+        "sms_dk",
+        {
+            ATTR_MESSAGE: "Fryseren er for varm: -12 °C",
+            "target": ["+45 22 11 33 44", "004540506070"],
+            "data": {
+                "sender": "HomeAlarm",
+                "format": "unicode",
+                "scheduled": scheduled.isoformat(),
+                "reference": "freezer",
+            },
+        },
+        blocking=True,
+    )
+    bodies = [r.json for r in simulator.sends]
+    assert [b["receiver"] for b in bodies] == [int(MOR), int(FAR)]
+    for body in bodies:
+        assert body["senderName"] == "HomeAlarm"
+        assert body["format"] == "unicode"
+        assert body["userReference"] == "freezer"
+        assert dt_util.parse_datetime(body["scheduled"]) == scheduled.replace(microsecond=0)
+
+
+async def test_classic_notify_without_target_sends_to_everyone(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """With no target, every saved recipient gets the text."""
+    await hass.services.async_call(
+        NOTIFY_DOMAIN, "sms_dk", {ATTR_MESSAGE: "Strømafbrydelse"}, blocking=True
+    )
+    assert sorted(r.json["receiver"] for r in simulator.sends) == sorted([int(MOR), int(FAR)])
+
+
+async def test_classic_notify_bad_data(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Bad data is refused before any request, with its own message."""
+    cases = [
+        ({"format": "latin1"}, '"latin1" is not an encoding: use auto, gsm or unicode'),
+        ({"scheduled": "tomorrow-ish"}, '"tomorrow-ish" is not a date and time'),
+    ]
+    for data, message in cases:
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(
+                NOTIFY_DOMAIN,
+                "sms_dk",
+                {ATTR_MESSAGE: "Hej", "target": [MOR], "data": data},
+                blocking=True,
+            )
+        assert str(err.value) == message
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            NOTIFY_DOMAIN, "sms_dk", {ATTR_MESSAGE: "Hej", "target": ["12"]}, blocking=True
+        )
+    assert str(err.value) == '"12" is not a valid phone number'
+    assert simulator.sends == []
+
+
+async def test_classic_notify_partial_failure(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """The accepted receivers get the text; the error names the rejected one."""
+    simulator.invalid_receivers.add(FAR)
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            NOTIFY_DOMAIN,
+            "sms_dk",
+            {ATTR_MESSAGE: "Hej", "target": [MOR, FAR]},
+            blocking=True,
+        )
+    assert str(err.value) == (
+        "SMS.dk sent the text to 1 of 2 recipients. Rejected: "
+        f"{FAR}: Phone number is not valid. (1045)"
+    )
+    assert len(simulator.messages) == 1
+
+
+async def test_classic_notify_follows_the_entry(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A second account gets its own action; unloading removes an entry's action."""
+    second = MockConfigEntry(
+        domain=DOMAIN,
+        title="SMS.dk",
+        data={CONF_API_TOKEN: DEMO_TOKEN + "x", "url": simulator.url},
+    )
+    simulator.token = DEMO_TOKEN
+    second.add_to_hass(hass)
+    # The simulator has one token; let the second entry use it too.
+    hass.config_entries.async_update_entry(
+        second, data={CONF_API_TOKEN: DEMO_TOKEN, "url": simulator.url}
+    )
+    await hass.config_entries.async_setup(second.entry_id)
+    await hass.async_block_till_done()
+    assert hass.services.has_service(NOTIFY_DOMAIN, "sms_dk")
+    assert hass.services.has_service(NOTIFY_DOMAIN, "sms_dk_2")
+
+    assert await hass.config_entries.async_unload(second.entry_id)
+    await hass.async_block_till_done()
+    assert not hass.services.has_service(NOTIFY_DOMAIN, "sms_dk_2")
+    assert hass.services.has_service(NOTIFY_DOMAIN, "sms_dk")
+
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert hass.services.has_service(NOTIFY_DOMAIN, "sms_dk")
+    await hass.services.async_call(
+        NOTIFY_DOMAIN, "sms_dk", {ATTR_MESSAGE: "Hej", "target": [MOR]}, blocking=True
+    )
+    assert len(simulator.sends) == 1

@@ -1,0 +1,370 @@
+# ruff: noqa: RUF001  (the typographic characters are the point of these tests)
+"""sms_dk.send_sms and sms_dk.cancel_scheduled through Home Assistant against the simulator."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.sms_dk.const import CONF_REPLACE_CHARACTERS, CONF_SENDER, DOMAIN
+from tests.conftest import FAR, MOR
+from tests.simulator import SmsDkSimulator
+
+
+async def send(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
+    """Call sms_dk.send_sms and return its response."""
+    response = await hass.services.async_call(
+        DOMAIN, "send_sms", data, blocking=True, return_response=True
+    )
+    assert response is not None
+    return dict(response)
+
+
+async def test_send_sms_response(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """The response says batch id, parts, credits, encoding and who got it."""
+    response = await send(
+        hass,
+        recipients=["22113344", "notify.far_sms"],
+        message="Hej fra Home Assistant",
+        reference="test-1",
+    )
+    batch_ids = [r.json for r in simulator.sends]
+    assert [b["receiver"] for b in batch_ids] == [int(MOR), int(FAR)]
+    assert all(b["userReference"] == "test-1" for b in batch_ids)
+    log = {m.receiver: m.batch_id for m in simulator.messages}
+    assert response == {
+        "batch_id": log[int(MOR)],
+        "batch_ids": [log[int(MOR)], log[int(FAR)]],
+        "encoding": "gsm",
+        "parts": 1,
+        "credits": 2.0,
+        "scheduled": None,
+        "accepted": [
+            {"receiver": MOR, "batch_id": log[int(MOR)], "credits": 1.0},
+            {"receiver": FAR, "batch_id": log[int(FAR)], "credits": 1.0},
+        ],
+        "rejected": [],
+        "replaced": [],
+    }
+
+
+async def test_send_sms_without_response(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """The action also works as a plain call."""
+    await hass.services.async_call(
+        DOMAIN, "send_sms", {"recipients": MOR, "message": "Hej"}, blocking=True
+    )
+    assert len(simulator.sends) == 1
+
+
+async def test_send_sms_partial_success_is_in_the_response(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A rejected receiver is not an exception: it is in the response, with its reason."""
+    simulator.invalid_receivers.add(FAR)
+    response = await send(hass, recipients=[MOR, FAR], message="Hej")
+    assert [a["receiver"] for a in response["accepted"]] == [MOR]
+    assert response["rejected"] == [
+        {"receiver": FAR, "code": 1045, "message": "Phone number is not valid."}
+    ]
+    assert response["credits"] == 1.0
+
+
+async def test_send_sms_later_receivers_after_an_outage(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """When credits run out midway, the rest are reported as not sent, with the reason."""
+    simulator.credits = 1
+    response = await send(hass, recipients=[MOR, FAR], message="Hej")
+    assert [a["receiver"] for a in response["accepted"]] == [MOR]
+    assert response["rejected"] == [
+        {"receiver": FAR, "code": 1030, "message": "You do not have sufficient credits."}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("message", "encoding", "replace", "expected"),
+    [
+        ("Strøm: 2,15 € pr. kWh", "auto", None, ("gsm", 1, [])),
+        ("Fryseren er for varm 🥶", "auto", None, ("unicode", 1, [])),
+        ("Hej", "unicode", None, ("unicode", 1, [])),
+        ("x" * 161, "auto", None, ("gsm", 2, [])),
+        (
+            "Fryser: -12 °C – “for varm”",
+            "auto",
+            True,
+            (
+                "gsm",
+                1,
+                [
+                    {"character": "°", "replacement": ""},
+                    {"character": "–", "replacement": "-"},
+                    {"character": "“", "replacement": '"'},
+                    {"character": "”", "replacement": '"'},
+                ],
+            ),
+        ),
+    ],
+)
+async def test_send_sms_encoding(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    message: str,
+    encoding: str,
+    replace: bool | None,
+    expected: tuple[str, int, list[dict[str, str]]],
+) -> None:
+    """Auto picks GSM whenever it fits; replacement keeps typical texts in GSM."""
+    data: dict[str, Any] = {"recipients": [MOR], "message": message, "encoding": encoding}
+    if replace is not None:
+        data["replace_characters"] = replace
+    response = await send(hass, **data)
+    assert (response["encoding"], response["parts"], response["replaced"]) == expected
+    body = simulator.sends[-1].json
+    assert body["format"] == expected[0]
+    if replace:
+        assert body["message"] == 'Fryser: -12 C - "for varm"'
+    assert simulator.messages[-1].message_size == expected[1]
+
+
+async def test_replace_characters_option(
+    hass: HomeAssistant, simulator: SmsDkSimulator, config_entry: MockConfigEntry
+) -> None:
+    """The option turns replacement on for every send; a call can turn it off."""
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(config_entry, options={CONF_REPLACE_CHARACTERS: True})
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    response = await send(hass, recipients=[MOR], message="21 °C")
+    assert response["encoding"] == "gsm"
+    response = await send(hass, recipients=[MOR], message="21 °C", replace_characters=False)
+    assert response["encoding"] == "unicode"
+
+
+async def test_sender_option_and_override(
+    hass: HomeAssistant, simulator: SmsDkSimulator, config_entry: MockConfigEntry
+) -> None:
+    """The chosen sender is used; a call may name another approved one."""
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(config_entry, options={CONF_SENDER: "HomeAlarm"})
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    await send(hass, recipients=[MOR], message="Hej")
+    await send(hass, recipients=[MOR], message="Hej", sender="SMSDKDemo")
+    assert [r.json["senderName"] for r in simulator.sends] == ["HomeAlarm", "SMSDKDemo"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"recipients": ["abc"]}, '"abc" is not a valid phone number'),
+        ({"recipients": ["+45 2211"]}, '"+45 2211" is not a valid phone number'),
+        ({"message": "   "}, "The message is empty"),
+        (
+            {"message": "x" * 1531},
+            "The message needs 11 SMS parts; at most 10 are allowed. Shorten it",
+        ),
+        (
+            {"message": "Hej 🥶", "encoding": "gsm"},
+            (
+                'These characters cannot be sent with the GSM alphabet: 🥶. Use encoding "auto" '
+                'or "unicode", or turn on character replacement'
+            ),
+        ),
+        (
+            {"sender": "AB"},
+            '"AB" cannot be a sender name: it needs 3 to 11 characters, or up to 15 digits',
+        ),
+        (
+            {"sender": "Unknown"},
+            (
+                'The sender name "Unknown" is not approved in your SMS.dk account. '
+                "Approved: SMSDKDemo, HomeAlarm"
+            ),
+        ),
+        ({"reference": "r" * 51}, "The reference can have at most 50 characters"),
+        (
+            {"recipients": ["notify.nobody"]},
+            "notify.nobody is not a recipient of this SMS.dk account",
+        ),
+    ],
+)
+async def test_send_sms_invalid_input(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    data: dict[str, Any],
+    message: str,
+) -> None:
+    """What the user can fix is a validation error, and nothing is sent."""
+    call = {"recipients": [MOR], "message": "Hej"} | data
+    with pytest.raises(ServiceValidationError) as err:
+        await send(hass, **call)
+    assert str(err.value) == message
+    assert simulator.sends == []
+
+
+async def test_send_sms_scheduled_too_soon(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A schedule less than 10 minutes ahead is refused, naming the earliest time."""
+    with pytest.raises(ServiceValidationError) as err:
+        await send(
+            hass,
+            recipients=[MOR],
+            message="Hej",
+            scheduled=(dt_util.now() + timedelta(minutes=5)).isoformat(),
+        )
+    assert str(err.value).startswith("A scheduled text must be at least 10 minutes ahead: ")
+    assert simulator.sends == []
+
+
+async def test_schedule_and_cancel(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A scheduled text can be cancelled with the batch id the response gave."""
+    when = dt_util.now().replace(microsecond=0) + timedelta(hours=1)
+    response = await send(
+        hass, recipients=[MOR], message="Husk skraldespanden", scheduled=when.isoformat()
+    )
+    assert response["scheduled"] == when.isoformat()
+    await hass.services.async_call(
+        DOMAIN, "cancel_scheduled", {"batch_id": response["batch_id"]}, blocking=True
+    )
+    assert simulator.requests[-1].query == {"batchId": response["batch_id"]}
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "cancel_scheduled", {"batch_id": response["batch_id"]}, blocking=True
+        )
+    assert str(err.value) == (
+        f"There is no scheduled text with batch id {response['batch_id']} to cancel "
+        "(already sent, cancelled or unknown)"
+    )
+
+
+async def test_cancel_scheduled_outage(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """An outage while cancelling is a translated error."""
+    simulator.faults.drop_connection = True
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(DOMAIN, "cancel_scheduled", {"batch_id": "b"}, blocking=True)
+    assert str(err.value) == (
+        "Could not reach SMS.dk. Check the network connection of Home Assistant"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fault", "value", "message"),
+    [
+        ("cooldown", 30, "SMS.dk asks to wait 30 seconds before the next request (cool-down)"),
+        ("server_error", True, "SMS.dk has a problem on its side (HTTP 500). Try again later"),
+        (
+            "html_404",
+            True,
+            (
+                "SMS.dk answered something unexpected (HTTP 404). Check the API address or try "
+                "again later"
+            ),
+        ),
+    ],
+)
+async def test_send_sms_api_errors(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    fault: str,
+    value: object,
+    message: str,
+) -> None:
+    """API and network failures are translated HomeAssistantErrors naming the cause."""
+    setattr(simulator.faults, fault, value)
+    with pytest.raises(HomeAssistantError) as err:
+        await send(hass, recipients=[MOR], message="Hej")
+    assert not isinstance(err.value, ServiceValidationError)
+    assert str(err.value) == message
+
+
+async def test_send_sms_insufficient_credits(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """No credits left is said plainly."""
+    simulator.credits = 0
+    with pytest.raises(HomeAssistantError) as err:
+        await send(hass, recipients=[MOR], message="Hej")
+    assert str(err.value) == "Your SMS.dk account does not have enough credits. Top up at sms.dk"
+
+
+async def test_send_sms_revoked_token_starts_reauth(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """An authentication error while sending asks for a new token."""
+    simulator.token = "rotated"
+    with pytest.raises(HomeAssistantError) as err:
+        await send(hass, recipients=[MOR], message="Hej")
+    assert str(err.value) == (
+        "SMS.dk refused the API token. Re-authenticate the integration with a valid token"
+    )
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_sender_names_unknown_api_decides(
+    hass: HomeAssistant, simulator: SmsDkSimulator, config_entry: MockConfigEntry
+) -> None:
+    """When the sender list cannot be read, SMS.dk's 1017 gives the same clear error."""
+    simulator.faults.only_paths = {"/v1/sendername/list"}
+    simulator.faults.server_error = True
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    simulator.faults.server_error = False
+    with pytest.raises(ServiceValidationError) as err:
+        await send(hass, recipients=[MOR], message="Hej", sender="Unknown")
+    assert str(err.value) == (
+        'The sender name "Unknown" is not approved in your SMS.dk account. Approved: -'
+    )
+    assert simulator.sends[-1].json["senderName"] == "Unknown"
+    with pytest.raises(ServiceValidationError) as err:
+        await send(hass, recipients=[MOR], message="Hej")
+    assert str(err.value) == (
+        "No sender name: choose one in the integration's options (it must be approved in "
+        "your SMS.dk account)"
+    )
+
+
+async def test_other_api_validation_error(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A refusal the integration did not foresee shows SMS.dk's own code and words."""
+    simulator.sender_names.append("Ab$cd")
+    init_integration.runtime_data.sender.sender_names = ("Ab$cd",)
+    with pytest.raises(ServiceValidationError) as err:
+        await send(hass, recipients=[MOR], message="Hej", sender="Ab$cd")
+    assert str(err.value) == (
+        'SMS.dk refused the text with code 1012: Characters not allowed in "senderName".'
+    )
+
+
+async def test_several_accounts_need_an_entry_id(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """With two accounts, the call must say which one."""
+    other = MockConfigEntry(domain=DOMAIN, title="Other", data={})
+    other.add_to_hass(hass)
+    with pytest.raises(ServiceValidationError):
+        await send(hass, recipients=[MOR], message="Hej")
+    await send(hass, recipients=[MOR], message="Hej", config_entry_id=init_integration.entry_id)
+    assert len(simulator.sends) == 1
