@@ -20,6 +20,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_dk.const import CONF_API_TOKEN, DOMAIN
+from custom_components.sms_dk.notify import async_get_service
 from tests.conftest import FAR, MOR
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 
@@ -218,3 +219,33 @@ async def test_classic_notify_follows_the_entry(
         NOTIFY_DOMAIN, "sms_dk", {ATTR_MESSAGE: "Hej", "target": [MOR]}, blocking=True
     )
     assert len(simulator.sends) == 1
+
+
+async def test_classic_notify_with_nobody_to_send_to(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """No target and no saved recipient is a clear error."""
+    for subentry_id in list(init_integration.subentries):
+        hass.config_entries.async_remove_subentry(init_integration, subentry_id)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            NOTIFY_DOMAIN, "sms_dk", {ATTR_MESSAGE: "Hej"}, blocking=True
+        )
+    assert str(err.value) == "No recipient: give a phone number or save a recipient first"
+
+
+async def test_classic_notify_is_not_set_up_from_yaml(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The classic action comes from the UI entry only; a YAML platform or a stale entry id
+    creates nothing."""
+    assert await async_get_service(hass, {}, None) is None
+    assert await async_get_service(hass, {}, {"entry_id": "gone"}) is None
+
+
+async def test_unload_before_the_classic_action_exists(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Unloading works also when the classic action was never set up."""
+    init_integration.runtime_data.legacy_notify = None
+    assert await hass.config_entries.async_unload(init_integration.entry_id)

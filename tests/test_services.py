@@ -368,3 +368,46 @@ async def test_several_accounts_need_an_entry_id(
         await send(hass, recipients=[MOR], message="Hej")
     await send(hass, recipients=[MOR], message="Hej", config_entry_id=init_integration.entry_id)
     assert len(simulator.sends) == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (1059, "See specific error in returned rejected array."),
+        (1015, "Country code and phone number do not match."),
+    ],
+)
+async def test_receiver_refused_as_a_whole(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    code: int,
+    message: str,
+) -> None:
+    """A receiver refused by a top-level error (no rejected array) is reported as rejected."""
+    simulator.faults.only_paths = {"/v1/sms/send"}
+    simulator.faults.error_code = code
+    response = await send(hass, recipients=[MOR], message="Hej")
+    assert response["accepted"] == []
+    assert response["rejected"] == [{"receiver": MOR, "code": code, "message": message}]
+
+
+async def test_naive_schedule_is_local_time(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A schedule without a zone is Home Assistant's local time."""
+    await hass.config.async_set_time_zone("Europe/Copenhagen")
+    await send(hass, recipients=[MOR], message="Hej", scheduled="2030-06-01 08:00:00")
+    assert simulator.sends[-1].json["scheduled"] == "2030-06-01T08:00:00+02:00"
+
+
+async def test_long_digit_sender_is_refused(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A numeric sender may have at most 15 digits."""
+    with pytest.raises(ServiceValidationError) as err:
+        await send(hass, recipients=[MOR], message="Hej", sender="1234567890123456")
+    assert str(err.value) == (
+        '"1234567890123456" cannot be a sender name: it needs 3 to 11 characters, '
+        "or up to 15 digits"
+    )

@@ -151,9 +151,9 @@ class SmsDkNotificationService(BaseNotificationService):
     async def async_remove(self, hass: HomeAssistant) -> None:
         """Unregister the action (the entry unloads)."""
         await self.async_unregister_services()
-        services = hass.data.get(NOTIFY_SERVICES, {}).get(DOMAIN, [])
-        if self in services:
-            services.remove(self)
+        # Forget it in the notify integration's list too, or a notify reload would bring it back.
+        services = hass.data.setdefault(NOTIFY_SERVICES, {})
+        services[DOMAIN] = [service for service in services.get(DOMAIN, []) if service is not self]
 
 
 def _scheduled(value: Any) -> datetime | None:

@@ -344,6 +344,8 @@ class SmsDkSimulator:
             return _error(1000)
         if faults.cooldown is not None:
             return _error(1050, f"{codes.message(1050)} {faults.cooldown}")
+        if faults.error_code is not None:
+            return _error(faults.error_code)
         if faults.malformed_json:
             return web.Response(status=200, text=MALFORMED_JSON, content_type="application/json")
         if faults.unexpected_shape:

@@ -28,7 +28,8 @@ class Faults:
     """Failure modes, all off by default. Tests flip them on the live simulator.
 
     The answering faults take precedence in this order when several are on: drop_connection,
-    html_404, bad_gateway, server_error, cooldown, malformed_json, unexpected_shape. delay adds to
+    html_404, bad_gateway, server_error, cooldown, error_code, malformed_json,
+    unexpected_shape. delay adds to
     any of them. The shape faults (credits_as_string, receiver_as_string, rejected_as_207) only
     change what a normal answer looks like.
     """
@@ -44,6 +45,9 @@ class Faults:
     credits_as_string: bool = False
     receiver_as_string: bool = False
     rejected_as_207: bool = False
+    # Answer every request with this documented error code (its HTTP status and wording), as the
+    # real API may for cases the simulator does not model; an empty rejected array for 1059.
+    error_code: int | None = None
     # When set, delay and the answering faults apply only to requests whose path is in it
     # (e.g. {"/v1/sms/send"}); None means every path. The shape faults ignore it.
     only_paths: Collection[str] | None = None
