@@ -603,3 +603,23 @@ def test_helpers() -> None:
         format_scheduled(datetime(2026, 7, 1, 10, 0, 0, 500, tzinfo=UTC))
         == "2026-07-01T12:00:00+02:00"
     )
+
+
+SUCCESS_ROWS = [row for row in RESPONSE_CODES.values() if row.error is None]
+
+
+@pytest.mark.parametrize("row", SUCCESS_ROWS, ids=lambda row: str(row.code))
+async def test_every_success_code(canned: Canned, canned_client: SmsDkClient, row: Any) -> None:
+    """Each success (and the mixed) code is an answer, not an error."""
+    canned.answer(
+        row.http_status,
+        {
+            "status": "mixed" if row.code == 3000 else "success",
+            "messageCode": row.code,
+            "message": row.message,
+            "result": {"totalCreditSum": 1, "messageSize": 1, "batchId": "b", "report": {}},
+        },
+    )
+    result = await canned_client.send(receiver="4522113344", sender="SMSDKDemo", message="x")
+    assert result.code == row.code
+    assert result.batch_id == "b"
