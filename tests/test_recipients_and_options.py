@@ -11,6 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_dk.const import (
+    CONF_LOW_CREDITS,
     CONF_PHONE,
     CONF_REPLACE_CHARACTERS,
     CONF_SENDER,
@@ -164,19 +165,25 @@ async def test_options_flow(
     assert selector.config["options"] == ["SMSDKDemo", "HomeAlarm"]
 
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_SENDER: "Nope", CONF_REPLACE_CHARACTERS: True}
+        result["flow_id"],
+        {CONF_SENDER: "Nope", CONF_REPLACE_CHARACTERS: True, CONF_LOW_CREDITS: 20},
     )
     assert result["errors"] == {CONF_SENDER: "unapproved_sender"}
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_SENDER: "AB", CONF_REPLACE_CHARACTERS: True}
+        result["flow_id"], {CONF_SENDER: "AB", CONF_REPLACE_CHARACTERS: True, CONF_LOW_CREDITS: 20}
     )
     assert result["errors"] == {CONF_SENDER: "invalid_sender"}
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_SENDER: "HomeAlarm", CONF_REPLACE_CHARACTERS: True}
+        result["flow_id"],
+        {CONF_SENDER: "HomeAlarm", CONF_REPLACE_CHARACTERS: True, CONF_LOW_CREDITS: 50},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert init_integration.options == {CONF_SENDER: "HomeAlarm", CONF_REPLACE_CHARACTERS: True}
+    assert init_integration.options == {
+        CONF_SENDER: "HomeAlarm",
+        CONF_REPLACE_CHARACTERS: True,
+        CONF_LOW_CREDITS: 50,
+    }
 
     await hass.services.async_call(
         DOMAIN, "send_sms", {"recipients": [MOR], "message": "21 °C"}, blocking=True
@@ -194,7 +201,7 @@ async def test_options_flow_without_sender_list(
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
     assert result["errors"] == {"base": "sender_names_unavailable"}
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_SENDER: "", CONF_REPLACE_CHARACTERS: False}
+        result["flow_id"], {CONF_SENDER: "", CONF_REPLACE_CHARACTERS: False, CONF_LOW_CREDITS: 0}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"] == {CONF_REPLACE_CHARACTERS: False}
+    assert result["data"] == {CONF_REPLACE_CHARACTERS: False, CONF_LOW_CREDITS: 0}

@@ -4,22 +4,34 @@ from __future__ import annotations
 
 from homeassistant.const import CONF_NAME, CONF_URL, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv, device_registry as dr, discovery
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    discovery,
+    issue_registry as ir,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import slugify
 from homeassistant.util.hass_dict import HassKey
 
 from .const import CONF_API_TOKEN, DOMAIN, LOGGER
-from .coordinator import SmsDkConfigEntry, SmsDkCreditsCoordinator, SmsDkRuntimeData
+from .coordinator import (
+    SmsDkConfigEntry,
+    SmsDkCreditsCoordinator,
+    SmsDkRuntimeData,
+    low_credits_issue_id,
+)
+from .delivery import DeliveryTracker, async_remove_deliveries
 from .entity import service_device_info
 from .notify import ATTR_ENTRY_ID
+from .reports import async_register_reports
 from .sender import SmsSender
 from .services import async_setup_services
 from .smsdk import SmsDkClient, SmsDkError
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-PLATFORMS: list[Platform] = [Platform.NOTIFY]
+PLATFORMS: list[Platform] = [Platform.NOTIFY, Platform.SENSOR]
 # The classic notify action is a legacy notify platform, loaded by discovery with this config.
 DATA_HASS_CONFIG: HassKey[ConfigType] = HassKey(f"{DOMAIN}_hass_config")
 
@@ -39,7 +51,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> boo
     coordinator = SmsDkCreditsCoordinator(hass, entry, client)
     # Raises ConfigEntryAuthFailed (re-authentication) or ConfigEntryNotReady (retried later).
     await coordinator.async_config_entry_first_refresh()
-    sender = SmsSender(hass, entry, client, coordinator, await _sender_names(client))
+    tracker = DeliveryTracker(hass, entry, client)
+    await tracker.async_load()
+    entry.async_on_unload(tracker.async_shutdown)
+    async_register_reports(hass, entry, tracker)
+    sender = SmsSender(
+        hass,
+        entry,
+        client=client,
+        coordinator=coordinator,
+        tracker=tracker,
+        sender_names=await _sender_names(client),
+    )
     # The account's device first: recipients' devices hang under it.
     account_device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **service_device_info(entry)
@@ -48,6 +71,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> boo
         client=client,
         coordinator=coordinator,
         sender=sender,
+        tracker=tracker,
         account_device_id=account_device.id,
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -69,6 +93,12 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> bo
     if legacy := entry.runtime_data.legacy_notify:
         await legacy.async_remove(hass)
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> None:
+    """Forget the entry's stored deliveries and its repair issue."""
+    await async_remove_deliveries(hass, entry.entry_id)
+    ir.async_delete_issue(hass, DOMAIN, low_credits_issue_id(entry.entry_id))
 
 
 async def _sender_names(client: SmsDkClient) -> tuple[str, ...] | None:

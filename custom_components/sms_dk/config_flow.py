@@ -19,6 +19,9 @@ from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -30,9 +33,11 @@ import probatio
 
 from .const import (
     CONF_API_TOKEN,
+    CONF_LOW_CREDITS,
     CONF_PHONE,
     CONF_REPLACE_CHARACTERS,
     CONF_SENDER,
+    DEFAULT_LOW_CREDITS,
     DOMAIN,
     LOGGER,
     SUBENTRY_RECIPIENT,
@@ -208,7 +213,10 @@ class SmsDkOptionsFlow(OptionsFlowWithReload):
             elif sender and names is not None and sender not in names:
                 errors[CONF_SENDER] = "unapproved_sender"
             else:
-                options = {CONF_REPLACE_CHARACTERS: user_input[CONF_REPLACE_CHARACTERS]}
+                options: dict[str, Any] = {
+                    CONF_REPLACE_CHARACTERS: user_input[CONF_REPLACE_CHARACTERS],
+                    CONF_LOW_CREDITS: user_input[CONF_LOW_CREDITS],
+                }
                 if sender:
                     options[CONF_SENDER] = sender
                 return self.async_create_entry(data=options)
@@ -224,6 +232,9 @@ class SmsDkOptionsFlow(OptionsFlowWithReload):
                     )
                 ),
                 probatio.Required(CONF_REPLACE_CHARACTERS, default=False): BooleanSelector(),
+                probatio.Required(CONF_LOW_CREDITS, default=DEFAULT_LOW_CREDITS): NumberSelector(
+                    NumberSelectorConfig(min=0, step=1, mode=NumberSelectorMode.BOX)
+                ),
             }
         )
         return self.async_show_form(

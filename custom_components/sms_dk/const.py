@@ -20,6 +20,10 @@ CONF_API_TOKEN: Final = "api_token"  # noqa: S105 (a key, not a secret)
 CONF_PHONE: Final = "phone"
 CONF_SENDER: Final = "sender"
 CONF_REPLACE_CHARACTERS: Final = "replace_characters"
+CONF_LOW_CREDITS: Final = "low_credits"
+
+# Below this many credits a repair issue warns (0 turns the warning off).
+DEFAULT_LOW_CREDITS: Final = 20
 
 SUBENTRY_RECIPIENT: Final = "recipient"
 

@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .const import CREDITS_UPDATE_INTERVAL, DOMAIN, LOGGER
+from .const import CONF_LOW_CREDITS, CREDITS_UPDATE_INTERVAL, DEFAULT_LOW_CREDITS, DOMAIN, LOGGER
 from .errors import translation_for
 from .smsdk import SmsDkAuthenticationError, SmsDkClient, SmsDkError
 
 if TYPE_CHECKING:
+    from .delivery import DeliveryTracker
     from .notify import SmsDkNotificationService
     from .sender import SmsSender
 
@@ -28,6 +30,7 @@ class SmsDkRuntimeData:
     client: SmsDkClient
     coordinator: SmsDkCreditsCoordinator
     sender: SmsSender
+    tracker: DeliveryTracker
     account_device_id: str
     legacy_notify: SmsDkNotificationService | None = None
 
@@ -50,7 +53,7 @@ class SmsDkCreditsCoordinator(DataUpdateCoordinator[float]):
 
     async def _async_update_data(self) -> float:
         try:
-            return await self.client.get_credits()
+            balance = await self.client.get_credits()
         except SmsDkAuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="auth_failed"
@@ -62,3 +65,31 @@ class SmsDkCreditsCoordinator(DataUpdateCoordinator[float]):
                 translation_key=key,
                 translation_placeholders=placeholders,
             ) from err
+        self._check_low_credits(balance)
+        return balance
+
+    def _check_low_credits(self, balance: float) -> None:
+        """Raise the low-credit repair issue below the threshold; clear it when topped up."""
+        threshold = float(self.config_entry.options.get(CONF_LOW_CREDITS, DEFAULT_LOW_CREDITS))
+        issue_id = low_credits_issue_id(self.config_entry.entry_id)
+        if threshold > 0 and balance < threshold:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="low_credits",
+                translation_placeholders={
+                    "title": self.config_entry.title,
+                    "credits": f"{balance:g}",
+                    "threshold": f"{threshold:g}",
+                },
+            )
+        else:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+
+def low_credits_issue_id(entry_id: str) -> str:
+    """The id of the low-credit repair issue of an entry."""
+    return f"low_credits_{entry_id}"

@@ -29,6 +29,7 @@ from .const import (
     is_valid_sender_name,
 )
 from .errors import action_error
+from .reports import async_report_url
 from .smsdk import (
     MessageFormat,
     SmsDkClient,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .coordinator import SmsDkConfigEntry, SmsDkCreditsCoordinator
+    from .delivery import DeliveryTracker
 
 CODE_SENDER_NOT_APPROVED = 1017
 
@@ -149,8 +151,10 @@ class SmsSender:
         self,
         hass: HomeAssistant,
         entry: SmsDkConfigEntry,
+        *,
         client: SmsDkClient,
         coordinator: SmsDkCreditsCoordinator,
+        tracker: DeliveryTracker,
         sender_names: tuple[str, ...] | None,
     ) -> None:
         """Send through *client*; *sender_names* are the account's, None when unknown."""
@@ -158,6 +162,7 @@ class SmsSender:
         self._entry = entry
         self._client = client
         self._coordinator = coordinator
+        self._tracker = tracker
         self.sender_names = sender_names
 
     def saved_recipients(self) -> list[str]:
@@ -181,6 +186,8 @@ class SmsSender:
         scheduled = self._scheduled(request.scheduled)
         reference = self._reference(request.reference)
 
+        # Delivery reports go to Home Assistant's webhook when the internet can reach it.
+        dlr_url = async_report_url(self._hass, self._entry)
         accepted: list[Accepted] = []
         rejected: list[Rejected] = []
         credits_used = 0.0
@@ -192,6 +199,7 @@ class SmsSender:
                     sender=sender,
                     message=analysis.text,
                     message_format=analysis.format,
+                    dlr_url=dlr_url,
                     reference=reference,
                     scheduled=scheduled,
                 )
@@ -215,10 +223,19 @@ class SmsSender:
                 break
             credits_used += result.credits
             parts = parts or result.parts
-            accepted.extend(
-                Accepted(a.receiver or receiver, result.batch_id, a.credit_cost)
-                for a in result.accepted
-            )
+            for item in result.accepted:
+                accepted.append(
+                    Accepted(item.receiver or receiver, result.batch_id, item.credit_cost)
+                )
+                if result.batch_id:
+                    self._tracker.track(
+                        batch_id=result.batch_id,
+                        receiver=item.receiver or receiver,
+                        sent=scheduled or dt_util.utcnow(),
+                        parts=result.parts or analysis.parts,
+                        cost=item.credit_cost,
+                        reference=reference,
+                    )
             rejected.extend(Rejected(r.receiver, r.code, r.message) for r in result.rejected)
 
         if accepted:

@@ -1,0 +1,284 @@
+"""Delivery status of recent texts: tracked per message, kept current by polling and reports.
+
+Every accepted message is tracked from the moment it is sent. While any message of the last hours
+has no final status, the delivery log is read for its batch, with a growing interval, and polling
+stops when none is pending. A delivery report (SMS.dk calling the webhook) only prompts an
+immediate read of the log: the status shown always comes from the API, so a forged or replayed
+report changes nothing. Each change fires ``sms_dk_delivery_status``. Tracked messages are stored,
+so pending ones are followed again after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN, LOGGER
+from .smsdk import DeliveryStatus, LogEntry, SmsDkClient, SmsDkError
+
+if TYPE_CHECKING:
+    from .coordinator import SmsDkConfigEntry
+
+EVENT_DELIVERY_STATUS: Final = f"{DOMAIN}_delivery_status"
+
+# Follow a message for this long after it was (to be) sent; after that its status is left as is.
+FOLLOW_FOR: Final = timedelta(hours=6)
+# Poll intervals: soon after a send, then less and less often.
+POLL_DELAYS: Final = (10, 20, 40, 80, 160, 300, 600)
+# How many messages are remembered (for the sensors, diagnostics and reports).
+KEEP_MESSAGES: Final = 50
+LOG_PAGE: Final = 100
+STORAGE_VERSION: Final = 1
+SAVE_DELAY: Final = 5
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedMessage:
+    """One text to one receiver, and what SMS.dk last said of it."""
+
+    batch_id: str
+    receiver: str
+    status: DeliveryStatus
+    raw_status: int | None
+    sent: datetime
+    parts: int | None
+    credits: float | None
+    reference: str | None
+
+    @property
+    def status_name(self) -> str:
+        """The status as the sensors and events name it."""
+        return self.status.name.lower()
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (storage and diagnostics)."""
+        data = asdict(self)
+        data["status"] = self.status_name
+        data["sent"] = self.sent.isoformat()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrackedMessage | None:
+        """Read a stored message; None if it is not one."""
+        try:
+            return cls(
+                batch_id=str(data["batch_id"]),
+                receiver=str(data["receiver"]),
+                status=DeliveryStatus[str(data["status"]).upper()],
+                raw_status=data.get("raw_status"),
+                sent=datetime.fromisoformat(data["sent"]),
+                parts=data.get("parts"),
+                credits=data.get("credits"),
+                reference=data.get("reference"),
+            )
+        except KeyError, TypeError, ValueError:
+            return None
+
+
+def _store(hass: HomeAssistant, entry_id: str) -> Store[list[dict[str, Any]]]:
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.deliveries")
+
+
+async def async_remove_deliveries(hass: HomeAssistant, entry_id: str) -> None:
+    """Forget the stored messages of a removed entry."""
+    await _store(hass, entry_id).async_remove()
+
+
+class DeliveryTracker:
+    """Follows the delivery status of one account's recent texts."""
+
+    def __init__(self, hass: HomeAssistant, entry: SmsDkConfigEntry, client: SmsDkClient) -> None:
+        """Follow the texts *client* sends for *entry*."""
+        self._hass = hass
+        self._entry = entry
+        self._client = client
+        self._store = _store(hass, entry.entry_id)
+        self._messages: dict[tuple[str, str], TrackedMessage] = {}
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._poll_step = 0
+        self._cancel_poll: CALLBACK_TYPE | None = None
+        self._poll_job = HassJob(self._async_poll, "sms_dk delivery poll", cancel_on_shutdown=True)
+        self._refreshing: dict[str, asyncio.Task[None]] = {}
+
+    @property
+    def messages(self) -> list[TrackedMessage]:
+        """The remembered messages, oldest first."""
+        return list(self._messages.values())
+
+    @property
+    def last(self) -> TrackedMessage | None:
+        """The most recently sent message."""
+        return max(self._messages.values(), key=lambda m: m.sent, default=None)
+
+    def last_to(self, receiver: str) -> TrackedMessage | None:
+        """The most recently sent message to *receiver*."""
+        return max(
+            (m for m in self._messages.values() if m.receiver == receiver),
+            key=lambda m: m.sent,
+            default=None,
+        )
+
+    @property
+    def polling(self) -> bool:
+        """Whether a poll is scheduled."""
+        return self._cancel_poll is not None
+
+    @callback
+    def async_add_listener(self, update: CALLBACK_TYPE) -> Callable[[], None]:
+        """Call *update* whenever a message is added or changes."""
+        self._listeners.append(update)
+        return lambda: self._listeners.remove(update)
+
+    async def async_load(self) -> None:
+        """Restore the stored messages and follow the pending ones again."""
+        for data in await self._store.async_load() or []:
+            if message := TrackedMessage.from_dict(data):
+                self._messages[(message.batch_id, message.receiver)] = message
+        self._schedule_poll(restart=True)
+
+    @callback
+    def async_shutdown(self) -> None:
+        """Stop polling (the entry unloads)."""
+        if self._cancel_poll:
+            self._cancel_poll()
+            self._cancel_poll = None
+        for task in self._refreshing.values():
+            task.cancel()
+
+    @callback
+    def track(
+        self,
+        *,
+        batch_id: str,
+        receiver: str,
+        sent: datetime,
+        parts: int | None,
+        cost: float | None,
+        reference: str | None,
+    ) -> None:
+        """Start following a message SMS.dk accepted (*cost* in credits)."""
+        message = TrackedMessage(
+            batch_id=batch_id,
+            receiver=receiver,
+            status=DeliveryStatus.PENDING,
+            raw_status=None,
+            sent=sent,
+            parts=parts,
+            credits=cost,
+            reference=reference,
+        )
+        self._messages[(batch_id, receiver)] = message
+        while len(self._messages) > KEEP_MESSAGES:
+            del self._messages[next(iter(self._messages))]
+        self._changed()
+        self._schedule_poll(restart=True)
+
+    @callback
+    def async_report(self, batch_id: str | None) -> bool:
+        """A delivery report named *batch_id*: read its status from SMS.dk now, if it is ours."""
+        if not batch_id or not any(key[0] == batch_id for key in self._messages):
+            return False
+        if batch_id not in self._refreshing:
+            task = self._entry.async_create_background_task(
+                self._hass, self._async_refresh_batch(batch_id), f"sms_dk report {batch_id}"
+            )
+            self._refreshing[batch_id] = task
+            task.add_done_callback(lambda _: self._refreshing.pop(batch_id, None))
+        return True
+
+    def _pending_batches(self, now: datetime) -> list[str]:
+        """Batches with a message due, still without a final status, and not too old."""
+        return list(
+            dict.fromkeys(
+                m.batch_id
+                for m in self._messages.values()
+                if not m.status.is_final and m.sent <= now and now - m.sent <= FOLLOW_FOR
+            )
+        )
+
+    def _waiting(self, now: datetime) -> list[TrackedMessage]:
+        """Messages still to follow, due or scheduled for later."""
+        return [
+            m
+            for m in self._messages.values()
+            if not m.status.is_final and now - m.sent <= FOLLOW_FOR
+        ]
+
+    @callback
+    def _schedule_poll(self, *, restart: bool = False) -> None:
+        if restart:
+            self._poll_step = 0
+        if self._cancel_poll:
+            self._cancel_poll()
+            self._cancel_poll = None
+        now = dt_util.utcnow()
+        waiting = self._waiting(now)
+        if not waiting:
+            return
+        delay: float = POLL_DELAYS[min(self._poll_step, len(POLL_DELAYS) - 1)]
+        if not self._pending_batches(now):
+            # Only scheduled texts wait: look when the first one is due.
+            delay = max(delay, (min(m.sent for m in waiting) - now).total_seconds())
+        self._poll_step += 1
+        self._cancel_poll = async_call_later(self._hass, delay, self._poll_job)
+
+    async def _async_poll(self, _now: datetime) -> None:
+        self._cancel_poll = None
+        for batch_id in self._pending_batches(dt_util.utcnow()):
+            await self._async_refresh_batch(batch_id)
+        self._schedule_poll()
+
+    async def _async_refresh_batch(self, batch_id: str) -> None:
+        """Read the log of one batch and apply what it says."""
+        try:
+            page = await self._client.get_log(batch_id=batch_id, limit=LOG_PAGE)
+        except SmsDkError as err:
+            LOGGER.debug("Could not read the delivery log: %s", err)
+            return
+        for entry in page.entries:
+            self._apply(batch_id, entry)
+
+    @callback
+    def _apply(self, batch_id: str, entry: LogEntry) -> None:
+        key = (entry.batch_id or batch_id, entry.receiver)
+        if (current := self._messages.get(key)) is None:
+            return
+        updated = replace(
+            current,
+            status=entry.status,
+            raw_status=entry.raw_status,
+            sent=entry.time_sent or current.sent,
+            parts=entry.parts if entry.parts is not None else current.parts,
+            credits=entry.credit_cost if entry.credit_cost is not None else current.credits,
+        )
+        if updated == current:
+            return
+        self._messages[key] = updated
+        if updated.status is not current.status:
+            self._hass.bus.async_fire(
+                EVENT_DELIVERY_STATUS,
+                {
+                    "entry_id": self._entry.entry_id,
+                    "batch_id": updated.batch_id,
+                    "receiver": updated.receiver,
+                    "status": updated.status_name,
+                    "reference": updated.reference,
+                },
+            )
+        self._changed()
+
+    @callback
+    def _changed(self) -> None:
+        self._store.async_delay_save(
+            lambda: [m.as_dict() for m in self._messages.values()], SAVE_DELAY
+        )
+        for update in list(self._listeners):
+            update()

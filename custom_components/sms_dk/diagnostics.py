@@ -1,0 +1,48 @@
+"""Diagnostics: configuration and state, with the token, numbers, names and texts redacted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_API_TOKEN, CONF_PHONE
+from .coordinator import SmsDkConfigEntry
+
+TO_REDACT = {CONF_API_TOKEN, CONF_WEBHOOK_ID, CONF_PHONE, "receiver", "title", "reference"}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: SmsDkConfigEntry
+) -> dict[str, Any]:
+    """Return what helps to understand a problem, and nothing secret or personal."""
+    data = entry.runtime_data
+    coordinator = data.coordinator
+    return {
+        "entry": {
+            "data": async_redact_data(dict(entry.data), TO_REDACT),
+            "options": dict(entry.options),
+            "recipients": [
+                async_redact_data({"title": subentry.title, **subentry.data}, TO_REDACT)
+                for subentry in entry.subentries.values()
+            ],
+        },
+        "credits": {
+            "value": coordinator.data,
+            "last_update_success": coordinator.last_update_success,
+            "last_exception": repr(coordinator.last_exception)
+            if coordinator.last_exception
+            else None,
+        },
+        "sender_names": list(data.sender.sender_names)
+        if data.sender.sender_names is not None
+        else None,
+        "delivery": {
+            "polling": data.tracker.polling,
+            "messages": [
+                async_redact_data(message.as_dict(), TO_REDACT) for message in data.tracker.messages
+            ],
+        },
+    }

@@ -1,0 +1,186 @@
+"""Sensors: the credit balance, and the delivery status of the last text (and per recipient)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, override
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.config_entries import (
+    SIGNAL_CONFIG_ENTRY_CHANGED,
+    ConfigEntry,
+    ConfigEntryChange,
+    ConfigSubentry,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import CONF_PHONE, SUBENTRY_RECIPIENT
+from .coordinator import SmsDkConfigEntry, SmsDkCreditsCoordinator
+from .delivery import DeliveryTracker, TrackedMessage
+from .entity import SmsDkEntity, service_device_info
+from .smsdk import DeliveryStatus
+
+# Coordinator and tracker do the I/O; the entities only read.
+PARALLEL_UPDATES = 0
+
+STATUS_OPTIONS = [
+    status.name.lower() for status in DeliveryStatus if status is not DeliveryStatus.UNKNOWN
+]
+
+
+def redact_number(number: str) -> str:
+    """Show only the last four digits of a phone number."""
+    return f"****{number[-4:]}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliveryStatusDescription(SensorEntityDescription):
+    """A delivery status sensor: which message it shows, and whether it names the receiver."""
+
+    message_fn: Callable[[DeliveryTracker, str | None], TrackedMessage | None]
+    show_receiver: bool
+
+
+CREDITS = SensorEntityDescription(
+    key="credits",
+    translation_key="credits",
+    state_class=SensorStateClass.MEASUREMENT,
+)
+LAST_DELIVERY = DeliveryStatusDescription(
+    key="last_delivery_status",
+    translation_key="last_delivery_status",
+    device_class=SensorDeviceClass.ENUM,
+    options=STATUS_OPTIONS,
+    message_fn=lambda tracker, _: tracker.last,
+    show_receiver=True,
+)
+RECIPIENT_DELIVERY = DeliveryStatusDescription(
+    key="delivery_status",
+    translation_key="delivery_status",
+    device_class=SensorDeviceClass.ENUM,
+    options=STATUS_OPTIONS,
+    message_fn=lambda tracker, number: tracker.last_to(number or ""),
+    show_receiver=False,
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SmsDkConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the account's sensors, and a delivery status sensor per recipient."""
+    data = entry.runtime_data
+    async_add_entities(
+        [
+            SmsDkCreditsSensor(entry, data.coordinator),
+            SmsDkDeliveryStatusSensor(entry, data.tracker, LAST_DELIVERY),
+        ]
+    )
+    added: set[str] = set()
+
+    @callback
+    def add_new_recipients() -> None:
+        for subentry_id, subentry in entry.subentries.items():
+            if subentry.subentry_type != SUBENTRY_RECIPIENT or subentry_id in added:
+                continue
+            added.add(subentry_id)
+            async_add_entities(
+                [SmsDkDeliveryStatusSensor(entry, data.tracker, RECIPIENT_DELIVERY, subentry)],
+                config_subentry_id=subentry_id,
+            )
+
+    @callback
+    def entry_changed(change: ConfigEntryChange, changed: ConfigEntry) -> None:
+        if change is ConfigEntryChange.UPDATED and changed.entry_id == entry.entry_id:
+            add_new_recipients()
+
+    add_new_recipients()
+    entry.async_on_unload(
+        async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, entry_changed)
+    )
+
+
+class SmsDkCreditsSensor(CoordinatorEntity[SmsDkCreditsCoordinator], SensorEntity):
+    """The account's credit balance; unavailable while SMS.dk cannot be read."""
+
+    _attr_has_entity_name = True
+    entity_description = CREDITS
+
+    def __init__(self, entry: SmsDkConfigEntry, coordinator: SmsDkCreditsCoordinator) -> None:
+        """Show *coordinator*'s balance on the account's device."""
+        super().__init__(coordinator)
+        self._attr_unique_id = f"{entry.entry_id}_{CREDITS.key}"
+        self._attr_device_info = service_device_info(entry)
+
+    @property
+    @override
+    def native_value(self) -> float:
+        """The balance."""
+        return self.coordinator.data
+
+
+class SmsDkDeliveryStatusSensor(SmsDkEntity, SensorEntity):
+    """The delivery status of the last text (to anyone, or to one recipient)."""
+
+    entity_description: DeliveryStatusDescription
+
+    def __init__(
+        self,
+        entry: SmsDkConfigEntry,
+        tracker: DeliveryTracker,
+        description: DeliveryStatusDescription,
+        subentry: ConfigSubentry | None = None,
+    ) -> None:
+        """Follow *tracker*; for a recipient's sensor, the texts to *subentry*'s number."""
+        key = f"{subentry.subentry_id}_{description.key}" if subentry else description.key
+        super().__init__(entry, key, subentry)
+        self.entity_description = description
+        self._tracker = tracker
+        self._number: str | None = subentry.data[CONF_PHONE] if subentry else None
+
+    @property
+    def _message(self) -> TrackedMessage | None:
+        return self.entity_description.message_fn(self._tracker, self._number)
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Update whenever the tracker learns something."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._tracker.async_add_listener(self.async_write_ha_state))
+
+    @property
+    @override
+    def native_value(self) -> str | None:
+        """The status; unknown before the first text, or for a status SMS.dk never documented."""
+        message = self._message
+        if message is None or message.status is DeliveryStatus.UNKNOWN:
+            return None
+        return message.status_name
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """What the message was: batch, (redacted) receiver, parts, credits, time, reference."""
+        if (message := self._message) is None:
+            return None
+        attributes: dict[str, Any] = {
+            "batch_id": message.batch_id,
+            "parts": message.parts,
+            "credits": message.credits,
+            "sent": message.sent,
+            "reference": message.reference,
+            "dlr_status": message.raw_status,
+        }
+        if self.entity_description.show_receiver:
+            attributes["receiver"] = redact_number(message.receiver)
+        return attributes
