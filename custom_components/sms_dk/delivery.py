@@ -144,14 +144,15 @@ class DeliveryTracker:
                 self._messages[(message.batch_id, message.receiver)] = message
         self._schedule_poll(restart=True)
 
-    @callback
-    def async_shutdown(self) -> None:
-        """Stop polling (the entry unloads)."""
+    async def async_shutdown(self) -> None:
+        """Stop polling and write what is pending (the entry unloads or reloads)."""
         if self._cancel_poll:
             self._cancel_poll()
             self._cancel_poll = None
-        for task in self._refreshing.values():
-            task.cancel()
+        await self._store.async_save(self._stored())
+
+    def _stored(self) -> list[dict[str, Any]]:
+        return [m.as_dict() for m in self._messages.values()]
 
     @callback
     def track(
@@ -277,8 +278,6 @@ class DeliveryTracker:
 
     @callback
     def _changed(self) -> None:
-        self._store.async_delay_save(
-            lambda: [m.as_dict() for m in self._messages.values()], SAVE_DELAY
-        )
+        self._store.async_delay_save(self._stored, SAVE_DELAY)
         for update in list(self._listeners):
             update()

@@ -1,0 +1,317 @@
+"""Delivery status: sensors, polling, delivery reports through the webhook, events, storage."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_WEBHOOK_ID, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.core_config import async_process_ha_core_config
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.sms_dk.const import DOMAIN
+from custom_components.sms_dk.delivery import EVENT_DELIVERY_STATUS, FOLLOW_FOR
+from tests.conftest import FAR, MOR
+from tests.simulator import SmsDkSimulator
+
+LAST = "sensor.sms_dk_last_delivery_status"
+MOR_STATUS = "sensor.mor_delivery_status"
+FAR_STATUS = "sensor.far_delivery_status"
+
+
+async def send(hass: HomeAssistant, *recipients: str, **data: Any) -> dict[str, Any]:
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {"recipients": list(recipients), "message": "Alarm i stuen"} | data,
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    return dict(response)
+
+
+async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+def listlog_count(simulator: SmsDkSimulator) -> int:
+    return sum(r.path == "/v1/sms/listlog" for r in simulator.requests)
+
+
+async def test_no_text_yet(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+    """Before the first text the status is unknown, without attributes."""
+    state = hass.states.get(LAST)
+    assert state is not None
+    assert state.state == STATE_UNKNOWN
+    assert state.attributes["options"] == [
+        "pending",
+        "delivered",
+        "rejected",
+        "expired",
+        "buffered",
+    ]
+    assert "batch_id" not in state.attributes
+    assert hass.states.get(MOR_STATUS).state == STATE_UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("outcome", "status"),
+    [(1, "delivered"), (2, "rejected"), (4, "expired"), (8, "buffered")],
+)
+async def test_status_through_polling(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    outcome: int,
+    status: str,
+) -> None:
+    """A sent text is pending, then polling reads its final status; events tell each change."""
+    events = async_capture_events(hass, EVENT_DELIVERY_STATUS)
+    simulator.set_outcome(MOR, outcome)
+    response = await send(hass, MOR, reference="alarm-1")
+    batch_id = response["batch_id"]
+
+    state = hass.states.get(LAST)
+    assert state.state == "pending"
+    assert state.attributes["batch_id"] == batch_id
+    assert state.attributes["receiver"] == "****3344"
+    assert state.attributes["parts"] == 1
+    assert state.attributes["credits"] == 1.0
+    assert state.attributes["reference"] == "alarm-1"
+    assert state.attributes["sent"].tzinfo is not None
+    assert hass.states.get(MOR_STATUS).state == "pending"
+    assert "receiver" not in hass.states.get(MOR_STATUS).attributes
+
+    await tick(hass, freezer, 5)
+    await simulator.advance()
+    await tick(hass, freezer, 6)  # the first poll, 10 s after the send
+    assert hass.states.get(LAST).state == status
+    assert hass.states.get(MOR_STATUS).state == status
+    assert hass.states.get(FAR_STATUS).state == STATE_UNKNOWN
+    assert hass.states.get(LAST).attributes["dlr_status"] == outcome
+    assert [e.data for e in events] == [
+        {
+            "entry_id": init_integration.entry_id,
+            "batch_id": batch_id,
+            "receiver": MOR,
+            "status": status,
+            "reference": "alarm-1",
+        }
+    ]
+
+
+async def test_polling_backs_off_and_stops(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Polling reads only pending batches, less and less often, and stops when none is left."""
+    simulator.dlr_delay = 100
+    await send(hass, MOR)
+    tracker = init_integration.runtime_data.tracker
+    assert tracker.polling
+    polls = []
+    for seconds in (10, 20, 40):
+        before = listlog_count(simulator)
+        await tick(hass, freezer, seconds - 1)
+        assert listlog_count(simulator) == before  # not yet
+        await tick(hass, freezer, 1)
+        polls.append(listlog_count(simulator) - before)
+    assert polls == [1, 1, 1]
+    assert hass.states.get(LAST).state == "pending"
+
+    await simulator.advance()  # 70 s: not yet due
+    await tick(hass, freezer, 40)
+    await simulator.advance()  # 110 s: delivered
+    await tick(hass, freezer, 40)
+    assert hass.states.get(LAST).state == "delivered"
+    assert not tracker.polling
+    before = listlog_count(simulator)
+    await tick(hass, freezer, 3600)
+    assert listlog_count(simulator) == before
+
+
+async def test_gives_up_after_some_hours(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A status that never comes is not polled for ever."""
+    simulator.set_outcome(MOR, 8)  # buffered: not final
+    await send(hass, MOR)
+    await tick(hass, freezer, 5)
+    await simulator.advance()
+    for _ in range(60):
+        await tick(hass, freezer, 600)
+    assert hass.states.get(LAST).state == "buffered"
+    assert not init_integration.runtime_data.tracker.polling
+    assert timedelta(seconds=600 * 60) > FOLLOW_FOR
+
+
+async def test_polling_survives_an_outage(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A failed log read is tried again at the next poll."""
+    await send(hass, MOR)
+    await tick(hass, freezer, 5)
+    await simulator.advance()
+    simulator.faults.server_error = True
+    await tick(hass, freezer, 6)
+    assert hass.states.get(LAST).state == "pending"
+    simulator.faults.server_error = False
+    await tick(hass, freezer, 20)
+    assert hass.states.get(LAST).state == "delivered"
+
+
+async def test_scheduled_text_is_followed_from_its_time(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A scheduled text is not polled before it is due."""
+    from homeassistant.util import dt as dt_util
+
+    when = dt_util.now().replace(microsecond=0) + timedelta(minutes=30)
+    await send(hass, MOR, scheduled=when.isoformat())
+    before = listlog_count(simulator)
+    await tick(hass, freezer, 25 * 60)
+    assert listlog_count(simulator) == before
+    await tick(hass, freezer, 5 * 60 + 5)
+    await simulator.advance()
+    await tick(hass, freezer, 60)
+    assert hass.states.get(LAST).state == "delivered"
+
+
+@pytest.fixture
+async def reachable(hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator) -> Any:
+    """Home Assistant's HTTP server on loopback, set as its external URL (as if port-forwarded)."""
+    client = await hass_client_no_auth()
+    await async_process_ha_core_config(
+        hass, {"external_url": str(client.make_url("/")).rstrip("/")}
+    )
+    return client
+
+
+async def test_delivery_report_updates_at_once(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    reachable: Any,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """SMS.dk calls the webhook; the status is read from the log at once, with no poll."""
+    events = async_capture_events(hass, EVENT_DELIVERY_STATUS)
+    response = await send(hass, MOR)
+    webhook_id = init_integration.data[CONF_WEBHOOK_ID]
+    dlr_url = simulator.sends[-1].json["dlrUrl"]
+    assert dlr_url == f"{reachable.make_url('/')}api/webhook/{webhook_id}".replace("//api", "/api")
+
+    freezer.tick(timedelta(seconds=3))
+    await simulator.advance()  # SMS.dk sends the report (a real HTTP GET)
+    await hass.async_block_till_done()
+    assert simulator.dlr_calls[-1][1] == 200
+    assert hass.states.get(LAST).state == "delivered"
+    assert [e.data["status"] for e in events] == ["delivered"]
+    assert [e.data["batch_id"] for e in events] == [response["batch_id"]]
+
+
+async def test_forged_reports_change_nothing(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    reachable: Any,
+) -> None:
+    """A forged call can only prompt a read of the log; odd calls are answered and ignored."""
+    response = await send(hass, MOR)
+    url = f"/api/webhook/{init_integration.data[CONF_WEBHOOK_ID]}"
+    reads = listlog_count(simulator)
+
+    for params in ({"batchId": "someone-elses"}, {}, {"foo": "bar", "dlrStatus": "1"}):
+        answer = await reachable.get(url, params=params)
+        assert answer.status == 200
+    answer = await reachable.post(url, data=b"\x00garbage")
+    assert answer.status == 200
+    await hass.async_block_till_done()
+    assert listlog_count(simulator) == reads  # unknown batches are not even looked up
+
+    answer = await reachable.get(
+        url, params={"batchId": response["batch_id"], "dlrStatus": "1", "receiver": MOR}
+    )
+    assert answer.status == 200
+    await hass.async_block_till_done()
+    assert listlog_count(simulator) == reads + 1
+    assert hass.states.get(LAST).state == "pending"  # SMS.dk says pending, whatever the call said
+
+
+async def test_no_external_url_means_no_dlr_url(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Without an address SMS.dk can reach, texts go without dlrUrl (polling only)."""
+    await send(hass, MOR)
+    assert "dlrUrl" not in simulator.sends[-1].json
+
+
+async def test_pending_texts_survive_a_restart(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Tracked texts are stored; after a reload the pending one is followed again."""
+    await send(hass, MOR, FAR)
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    stored = hass_storage[f"{DOMAIN}.{init_integration.entry_id}.deliveries"]["data"]
+    assert [m["status"] for m in stored] == ["pending", "pending"]
+
+    await tick(hass, freezer, 5)
+    await simulator.advance()
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(LAST).state == "pending"
+    await tick(hass, freezer, 11)
+    assert hass.states.get(MOR_STATUS).state == "delivered"
+    assert hass.states.get(FAR_STATUS).state == "delivered"
+
+
+async def test_corrupt_storage_is_ignored(
+    hass: HomeAssistant, config_entry: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    """An unreadable stored message is dropped, not fatal."""
+    hass_storage[f"{DOMAIN}.{config_entry.entry_id}.deliveries"] = {
+        "version": 1,
+        "key": f"{DOMAIN}.{config_entry.entry_id}.deliveries",
+        "data": [{"batch_id": "b"}, {"nonsense": True}],
+    }
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.runtime_data.tracker.messages == []
+
+
+async def test_remembers_a_bounded_number(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Only the most recent texts are remembered."""
+    tracker = init_integration.runtime_data.tracker
+    for _ in range(26):
+        await send(hass, MOR, FAR)
+    assert len(tracker.messages) == 50
