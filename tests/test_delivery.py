@@ -315,3 +315,61 @@ async def test_remembers_a_bounded_number(
     for _ in range(26):
         await send(hass, MOR, FAR)
     assert len(tracker.messages) == 50
+
+
+async def test_text_without_batch_id_is_not_followed(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Without a batch id there is nothing to look up: the text is sent, not followed."""
+    simulator.faults.omit_batch_id = True
+    response = await send(hass, MOR)
+    assert [a["receiver"] for a in response["accepted"]] == [MOR]
+    assert response["batch_id"] is None
+    assert init_integration.runtime_data.tracker.messages == []
+    assert hass.states.get(LAST).state == STATE_UNKNOWN
+
+
+async def test_log_entries_of_other_receivers_are_ignored(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Only the tracked receiver of a batch is updated from its log."""
+    response = await send(hass, MOR)
+    tracker = init_integration.runtime_data.tracker
+    tracker.track(
+        batch_id=response["batch_id"],
+        receiver=FAR,
+        sent=hass.states.get(LAST).attributes["sent"],
+        parts=1,
+        cost=1.0,
+        reference=None,
+    )
+    await tick(hass, freezer, 5)
+    await simulator.advance()
+    await tick(hass, freezer, 11)
+    assert tracker.last_to(MOR).status_name == "delivered"
+    assert tracker.last_to(FAR).status_name == "pending"
+
+
+async def test_simultaneous_reports_read_once(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    reachable: Any,
+) -> None:
+    """Two reports for the same batch at once cause one read of the log."""
+    import asyncio
+
+    response = await send(hass, MOR)
+    url = f"/api/webhook/{init_integration.data[CONF_WEBHOOK_ID]}"
+    reads = listlog_count(simulator)
+    simulator.faults.delay = 0.2
+    simulator.faults.only_paths = {"/v1/sms/listlog"}
+    answers = await asyncio.gather(
+        *(reachable.get(url, params={"batchId": response["batch_id"]}) for _ in range(3))
+    )
+    assert [a.status for a in answers] == [200, 200, 200]
+    await hass.async_block_till_done()
+    assert listlog_count(simulator) == reads + 1

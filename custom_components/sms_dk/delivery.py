@@ -244,14 +244,14 @@ class DeliveryTracker:
         except SmsDkError as err:
             LOGGER.debug("Could not read the delivery log: %s", err)
             return
-        for entry in page.entries:
-            self._apply(batch_id, entry)
+        # The log of the batch, by receiver; only the messages we follow are updated from it.
+        logged = {e.receiver: e for e in page.entries if e.batch_id in (None, batch_id)}
+        for key, current in list(self._messages.items()):
+            if key[0] == batch_id and (entry := logged.get(current.receiver)):
+                self._apply(key, current, entry)
 
     @callback
-    def _apply(self, batch_id: str, entry: LogEntry) -> None:
-        key = (entry.batch_id or batch_id, entry.receiver)
-        if (current := self._messages.get(key)) is None:
-            return
+    def _apply(self, key: tuple[str, str], current: TrackedMessage, entry: LogEntry) -> None:
         updated = replace(
             current,
             status=entry.status,

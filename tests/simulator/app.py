@@ -436,7 +436,7 @@ class SmsDkSimulator:
         result = {
             "totalCreditSum": total,
             "messageSize": encoded.parts,
-            "batchId": batch_id,
+            "batchId": None if self.faults.omit_batch_id else batch_id,
             "report": {
                 "accepted": [
                     {

@@ -45,6 +45,8 @@ class Faults:
     credits_as_string: bool = False
     receiver_as_string: bool = False
     rejected_as_207: bool = False
+    # A send answer without "batchId" (documented as always there; clients must not depend on it).
+    omit_batch_id: bool = False
     # Answer every request with this documented error code (its HTTP status and wording), as the
     # real API may for cases the simulator does not model; an empty rejected array for 1059.
     error_code: int | None = None
