@@ -210,15 +210,23 @@ async def reachable(hass: HomeAssistant, hass_client_no_auth: ClientSessionGener
     return client
 
 
+@pytest.mark.parametrize(
+    ("outcome", "status"),
+    [(1, "delivered"), (2, "rejected"), (4, "expired"), (8, "buffered")],
+)
 async def test_delivery_report_updates_at_once(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
     init_integration: MockConfigEntry,
     reachable: Any,
     freezer: FrozenDateTimeFactory,
+    outcome: int,
+    status: str,
 ) -> None:
     """SMS.dk calls the webhook; the status is read from the log at once, with no poll."""
     events = async_capture_events(hass, EVENT_DELIVERY_STATUS)
+    simulator.set_outcome(MOR, outcome)
+    reads = listlog_count(simulator)
     response = await send(hass, MOR)
     webhook_id = init_integration.data[CONF_WEBHOOK_ID]
     dlr_url = simulator.sends[-1].json["dlrUrl"]
@@ -228,8 +236,10 @@ async def test_delivery_report_updates_at_once(
     await simulator.advance()  # SMS.dk sends the report (a real HTTP GET)
     await hass.async_block_till_done()
     assert simulator.dlr_calls[-1][1] == 200
-    assert hass.states.get(LAST).state == "delivered"
-    assert [e.data["status"] for e in events] == ["delivered"]
+    assert listlog_count(simulator) == reads + 1  # one read, prompted by the report
+    assert hass.states.get(LAST).state == status
+    assert hass.states.get(MOR_STATUS).state == status
+    assert [e.data["status"] for e in events] == [status]
     assert [e.data["batch_id"] for e in events] == [response["batch_id"]]
 
 
