@@ -120,6 +120,7 @@ async def test_classic_notify_with_targets(
                 "format": "unicode",
                 "scheduled": scheduled.isoformat(),
                 "reference": "freezer",
+                "replace_characters": "on",
             },
         },
         blocking=True,
@@ -150,6 +151,14 @@ async def test_classic_notify_bad_data(
     cases = [
         ({"format": "latin1"}, '"latin1" is not an encoding: use auto, gsm or unicode'),
         ({"scheduled": "tomorrow-ish"}, '"tomorrow-ish" is not a date and time'),
+        (
+            {"flash": True, "sheduled": "x"},
+            (
+                "Unknown data option: flash, sheduled. Allowed: format, reference, "
+                "replace_characters, scheduled, sender"
+            ),
+        ),
+        ({"replace_characters": "maybe"}, '"maybe" is not yes or no (option replace_characters)'),
     ]
     for data, message in cases:
         with pytest.raises(ServiceValidationError) as err:

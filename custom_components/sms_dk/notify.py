@@ -21,10 +21,12 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 from homeassistant.util import dt as dt_util
+import probatio
 
 from .const import CONF_PHONE, DOMAIN, SUBENTRY_RECIPIENT
 from .coordinator import SmsDkConfigEntry
@@ -41,6 +43,7 @@ DATA_FORMAT = "format"
 DATA_SCHEDULED = "scheduled"
 DATA_REFERENCE = "reference"
 DATA_REPLACE_CHARACTERS = "replace_characters"
+DATA_KEYS = {DATA_SENDER, DATA_FORMAT, DATA_SCHEDULED, DATA_REFERENCE, DATA_REPLACE_CHARACTERS}
 
 
 async def async_setup_entry(
@@ -126,6 +129,16 @@ class SmsDkNotificationService(BaseNotificationService):
         sender = self._entry.runtime_data.sender
         targets: list[str] = [str(t) for t in kwargs.get(ATTR_TARGET) or []]
         data: dict[str, Any] = kwargs.get(ATTR_DATA) or {}
+        if unknown := sorted(set(data) - DATA_KEYS):
+            # A misspelt option must not be silently ignored (a text sent at the wrong time...).
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unknown_data",
+                translation_placeholders={
+                    "keys": ", ".join(unknown),
+                    "allowed": ", ".join(sorted(DATA_KEYS)),
+                },
+            )
         try:
             encoding = Encoding(data.get(DATA_FORMAT, Encoding.AUTO))
         except ValueError as err:
@@ -139,11 +152,11 @@ class SmsDkNotificationService(BaseNotificationService):
                 receivers=tuple(targets or sender.saved_recipients()),
                 message=message,
                 title=kwargs.get(ATTR_TITLE),
-                sender=data.get(DATA_SENDER),
+                sender=_text(data.get(DATA_SENDER)),
                 encoding=encoding,
-                replace_characters=data.get(DATA_REPLACE_CHARACTERS),
+                replace_characters=_flag(data.get(DATA_REPLACE_CHARACTERS)),
                 scheduled=_scheduled(data.get(DATA_SCHEDULED)),
-                reference=data.get(DATA_REFERENCE),
+                reference=_text(data.get(DATA_REFERENCE)),
             )
         )
         outcome.raise_for_rejections()
@@ -167,3 +180,22 @@ def _scheduled(value: Any) -> datetime | None:
             translation_placeholders={"scheduled": str(value)},
         )
     return parsed
+
+
+def _text(value: Any) -> str | None:
+    """A text option; templates may render numbers (a numeric sender name)."""
+    return None if value is None else str(value)
+
+
+def _flag(value: Any) -> bool | None:
+    """A yes/no option, as Home Assistant reads booleans (true, "on", 1, ...)."""
+    if value is None:
+        return None
+    try:
+        return cv.boolean(value)
+    except probatio.Invalid as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_flag",
+            translation_placeholders={"key": DATA_REPLACE_CHARACTERS, "value": str(value)},
+        ) from err

@@ -216,8 +216,9 @@ class SmsSender:
                 rejected.append(Rejected(receiver, err.code, err.message))
                 continue
             except SmsDkError as err:
+                error = self._error(err, sender)  # also starts re-authentication if needed
                 if not accepted:
-                    raise self._error(err, sender) from err
+                    raise error from err
                 # Some receivers already have the text: report the rest as not sent.
                 rejected.extend(Rejected(r, err.code, err.message) for r in receivers[index:])
                 break
@@ -239,7 +240,10 @@ class SmsSender:
             rejected.extend(Rejected(r.receiver, r.code, r.message) for r in result.rejected)
 
         if accepted:
-            await self._coordinator.async_request_refresh()
+            # The balance changed; read it without keeping the caller waiting.
+            self._entry.async_create_task(
+                self._hass, self._coordinator.async_request_refresh(), "sms_dk credits after send"
+            )
         LOGGER.debug(
             "Sent a %s-part %s text: %d accepted, %d rejected",
             parts or analysis.parts,
