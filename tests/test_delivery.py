@@ -13,36 +13,18 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_dk.const import DOMAIN
 from custom_components.sms_dk.delivery import EVENT_DELIVERY_STATUS, FOLLOW_FOR
 from tests.conftest import FAR, MOR
+from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
 
 LAST = "sensor.sms_dk_last_delivery_status"
 MOR_STATUS = "sensor.mor_delivery_status"
 FAR_STATUS = "sensor.far_delivery_status"
-
-
-async def send(hass: HomeAssistant, *recipients: str, **data: Any) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN,
-        "send_sms",
-        {"recipients": list(recipients), "message": "Alarm i stuen"} | data,
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
-    return dict(response)
-
-
-async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
 
 
 def listlog_count(simulator: SmsDkSimulator) -> int:
@@ -80,7 +62,7 @@ async def test_status_through_polling(
     """A sent text is pending, then polling reads its final status; events tell each change."""
     events = async_capture_events(hass, EVENT_DELIVERY_STATUS)
     simulator.set_outcome(MOR, outcome)
-    response = await send(hass, MOR, reference="alarm-1")
+    response = await send_sms(hass, MOR, reference="alarm-1")
     batch_id = response["batch_id"]
 
     state = hass.states.get(LAST)
@@ -120,7 +102,7 @@ async def test_polling_backs_off_and_stops(
 ) -> None:
     """Polling reads only pending batches, less and less often, and stops when none is left."""
     simulator.dlr_delay = 100
-    await send(hass, MOR)
+    await send_sms(hass, MOR)
     tracker = init_integration.runtime_data.tracker
     assert tracker.polling
     polls = []
@@ -152,7 +134,7 @@ async def test_gives_up_after_some_hours(
 ) -> None:
     """A status that never comes is not polled for ever."""
     simulator.set_outcome(MOR, 8)  # buffered: not final
-    await send(hass, MOR)
+    await send_sms(hass, MOR)
     await tick(hass, freezer, 5)
     await simulator.advance()
     for _ in range(60):
@@ -169,7 +151,7 @@ async def test_polling_survives_an_outage(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A failed log read is tried again at the next poll."""
-    await send(hass, MOR)
+    await send_sms(hass, MOR)
     await tick(hass, freezer, 5)
     await simulator.advance()
     simulator.faults.server_error = True
@@ -190,7 +172,7 @@ async def test_scheduled_text_is_followed_from_its_time(
     from homeassistant.util import dt as dt_util
 
     when = dt_util.now().replace(microsecond=0) + timedelta(minutes=30)
-    await send(hass, MOR, scheduled=when.isoformat())
+    await send_sms(hass, MOR, scheduled=when.isoformat())
     before = listlog_count(simulator)
     await tick(hass, freezer, 25 * 60)
     assert listlog_count(simulator) == before
@@ -227,7 +209,7 @@ async def test_delivery_report_updates_at_once(
     events = async_capture_events(hass, EVENT_DELIVERY_STATUS)
     simulator.set_outcome(MOR, outcome)
     reads = listlog_count(simulator)
-    response = await send(hass, MOR)
+    response = await send_sms(hass, MOR)
     webhook_id = init_integration.data[CONF_WEBHOOK_ID]
     dlr_url = simulator.sends[-1].json["dlrUrl"]
     assert dlr_url == f"{reachable.make_url('/')}api/webhook/{webhook_id}".replace("//api", "/api")
@@ -250,7 +232,7 @@ async def test_forged_reports_change_nothing(
     reachable: Any,
 ) -> None:
     """A forged call can only prompt a read of the log; odd calls are answered and ignored."""
-    response = await send(hass, MOR)
+    response = await send_sms(hass, MOR)
     url = f"/api/webhook/{init_integration.data[CONF_WEBHOOK_ID]}"
     reads = listlog_count(simulator)
 
@@ -275,7 +257,7 @@ async def test_no_external_url_means_no_dlr_url(
     hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
 ) -> None:
     """Without an address SMS.dk can reach, texts go without dlrUrl (polling only)."""
-    await send(hass, MOR)
+    await send_sms(hass, MOR)
     assert "dlrUrl" not in simulator.sends[-1].json
 
 
@@ -287,7 +269,7 @@ async def test_pending_texts_survive_a_restart(
     hass_storage: dict[str, Any],
 ) -> None:
     """Tracked texts are stored; after a reload the pending one is followed again."""
-    await send(hass, MOR, FAR)
+    await send_sms(hass, MOR, FAR)
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     stored = hass_storage[f"{DOMAIN}.{init_integration.entry_id}.deliveries"]["data"]
     assert [m["status"] for m in stored] == ["pending", "pending"]
@@ -323,7 +305,7 @@ async def test_remembers_a_bounded_number(
     """Only the most recent texts are remembered."""
     tracker = init_integration.runtime_data.tracker
     for _ in range(26):
-        await send(hass, MOR, FAR)
+        await send_sms(hass, MOR, FAR)
     assert len(tracker.messages) == 50
 
 
@@ -332,7 +314,7 @@ async def test_text_without_batch_id_is_not_followed(
 ) -> None:
     """Without a batch id there is nothing to look up: the text is sent, not followed."""
     simulator.faults.omit_batch_id = True
-    response = await send(hass, MOR)
+    response = await send_sms(hass, MOR)
     assert [a["receiver"] for a in response["accepted"]] == [MOR]
     assert response["batch_id"] is None
     assert init_integration.runtime_data.tracker.messages == []
@@ -346,7 +328,7 @@ async def test_log_entries_of_other_receivers_are_ignored(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Only the tracked receiver of a batch is updated from its log."""
-    response = await send(hass, MOR)
+    response = await send_sms(hass, MOR)
     tracker = init_integration.runtime_data.tracker
     tracker.track(
         batch_id=response["batch_id"],
@@ -372,7 +354,7 @@ async def test_simultaneous_reports_read_once(
     """Two reports for the same batch at once cause one read of the log."""
     import asyncio
 
-    response = await send(hass, MOR)
+    response = await send_sms(hass, MOR)
     url = f"/api/webhook/{init_integration.data[CONF_WEBHOOK_ID]}"
     reads = listlog_count(simulator)
     simulator.faults.delay = 0.2

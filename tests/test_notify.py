@@ -89,19 +89,19 @@ async def test_send_message_rejected(
     assert hass.states.get(MOR_ENTITY).state == STATE_UNKNOWN
 
 
-async def test_send_message_api_down(
+async def test_send_message_during_an_outage_is_kept(
     hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
 ) -> None:
-    """An outage is a translated error."""
+    """An outage does not fail the action (an automation goes on): the text is kept."""
     simulator.faults.server_error = True
-    with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            NOTIFY_DOMAIN,
-            SERVICE_SEND_MESSAGE,
-            {ATTR_ENTITY_ID: MOR_ENTITY, ATTR_MESSAGE: "Hej"},
-            blocking=True,
-        )
-    assert str(err.value) == "SMS.dk has a problem on its side (HTTP 500). Try again later"
+    await hass.services.async_call(
+        NOTIFY_DOMAIN,
+        SERVICE_SEND_MESSAGE,
+        {ATTR_ENTITY_ID: MOR_ENTITY, ATTR_MESSAGE: "Hej"},
+        blocking=True,
+    )
+    assert hass.states.get("sensor.sms_dk_queued_texts").state == "1"
+    assert simulator.messages == []
 
 
 async def test_classic_notify_with_targets(

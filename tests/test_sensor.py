@@ -157,8 +157,16 @@ async def test_diagnostics(
         {"recipients": [MOR], "message": "Hemmelig besked", "reference": "privat"},
         blocking=True,
     )
+    simulator.faults.fail_sends_after = 1  # the next text meets an outage and is kept
+    await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {"recipients": [FAR], "message": "Hemmelig igen", "reference": "privat"},
+        blocking=True,
+    )
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+    assert len(diagnostics["outbox"]["texts"]) == 1
     text = json.dumps(diagnostics)
     for secret in (DEMO_TOKEN, MOR, MOR[2:], FAR, "Hemmelig", "privat", "Mor", "Far"):
         assert secret not in text
-    assert diagnostics == snapshot(exclude=props("batch_id", "sent", "url"))
+    assert diagnostics == snapshot(exclude=props("batch_id", "sent", "url", "id", "queued"))

@@ -53,6 +53,7 @@ async def test_send_sms_response(
             {"receiver": FAR, "batch_id": log[int(FAR)], "credits": 1.0},
         ],
         "rejected": [],
+        "queued": [],
         "replaced": [],
     }
 
@@ -268,8 +269,14 @@ async def test_cancel_scheduled_outage(
 @pytest.mark.parametrize(
     ("fault", "value", "message"),
     [
-        ("cooldown", 30, "SMS.dk asks to wait 30 seconds before the next request (cool-down)"),
-        ("server_error", True, "SMS.dk has a problem on its side (HTTP 500). Try again later"),
+        (
+            "malformed_json",
+            True,
+            (
+                "SMS.dk answered something unexpected (HTTP 200). Check the API address or try "
+                "again later"
+            ),
+        ),
         (
             "html_404",
             True,
@@ -288,7 +295,8 @@ async def test_send_sms_api_errors(
     value: object,
     message: str,
 ) -> None:
-    """API and network failures are translated HomeAssistantErrors naming the cause."""
+    """Answers that are not SMS.dk's are errors naming the cause, not kept for later (a
+    wrong API address does not heal, and a 200 with junk may well have been sent)."""
     setattr(simulator.faults, fault, value)
     with pytest.raises(HomeAssistantError) as err:
         await send(hass, recipients=[MOR], message="Hej")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from homeassistant.const import CONF_NAME, CONF_URL, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
@@ -25,6 +25,7 @@ from .coordinator import (
 from .delivery import DeliveryTracker, async_remove_deliveries
 from .entity import service_device_info
 from .notify import ATTR_ENTRY_ID
+from .outbox import Outbox, async_remove_outbox
 from .reports import async_register_reports
 from .sender import SmsSender
 from .services import async_setup_services
@@ -63,6 +64,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> boo
         tracker=tracker,
         sender_names=await _sender_names(client),
     )
+    sender.outbox = outbox = Outbox(hass, entry, sender.async_deliver)
+    await outbox.async_load()
+    entry.async_on_unload(outbox.async_shutdown)
+
+    @callback
+    def retry_when_back() -> None:
+        # The balance could be read: SMS.dk answers again, so kept texts can go now.
+        if coordinator.last_update_success:
+            outbox.async_retry_soon()
+
+    entry.async_on_unload(coordinator.async_add_listener(retry_when_back))
     # The account's device first: recipients' devices hang under it.
     account_device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **service_device_info(entry)
@@ -72,6 +84,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> boo
         coordinator=coordinator,
         sender=sender,
         tracker=tracker,
+        outbox=outbox,
         account_device_id=account_device.id,
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -96,8 +109,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> bo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> None:
-    """Forget the entry's stored deliveries and its repair issue."""
+    """Forget the entry's stored deliveries and kept texts, and its repair issue."""
     await async_remove_deliveries(hass, entry.entry_id)
+    await async_remove_outbox(hass, entry.entry_id)
     ir.async_delete_issue(hass, DOMAIN, low_credits_issue_id(entry.entry_id))
 
 

@@ -18,6 +18,7 @@ from .smsdk import SmsDkAuthenticationError, SmsDkClient, SmsDkError
 if TYPE_CHECKING:
     from .delivery import DeliveryTracker
     from .notify import SmsDkNotificationService
+    from .outbox import Outbox
     from .sender import SmsSender
 
 type SmsDkConfigEntry = ConfigEntry[SmsDkRuntimeData]
@@ -31,6 +32,7 @@ class SmsDkRuntimeData:
     coordinator: SmsDkCreditsCoordinator
     sender: SmsSender
     tracker: DeliveryTracker
+    outbox: Outbox
     account_device_id: str
     legacy_notify: SmsDkNotificationService | None = None
 

@@ -11,7 +11,6 @@ so pending ones are followed again after a restart.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -22,6 +21,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
+from .listeners import Listeners
 from .smsdk import DeliveryStatus, LogEntry, SmsDkClient, SmsDkError
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ class DeliveryTracker:
         self._client = client
         self._store = _store(hass, entry.entry_id)
         self._messages: dict[tuple[str, str], TrackedMessage] = {}
-        self._listeners: list[CALLBACK_TYPE] = []
+        self.listeners = Listeners()
         self._poll_step = 0
         self._cancel_poll: CALLBACK_TYPE | None = None
         self._poll_job = HassJob(self._async_poll, "sms_dk delivery poll", cancel_on_shutdown=True)
@@ -130,12 +130,6 @@ class DeliveryTracker:
     def polling(self) -> bool:
         """Whether a poll is scheduled."""
         return self._cancel_poll is not None
-
-    @callback
-    def async_add_listener(self, update: CALLBACK_TYPE) -> Callable[[], None]:
-        """Call *update* whenever a message is added or changes."""
-        self._listeners.append(update)
-        return lambda: self._listeners.remove(update)
 
     async def async_load(self) -> None:
         """Restore the stored messages and follow the pending ones again."""
@@ -279,5 +273,4 @@ class DeliveryTracker:
     @callback
     def _changed(self) -> None:
         self._store.async_delay_save(self._stored, SAVE_DELAY)
-        for update in list(self._listeners):
-            update()
+        self.listeners.notify()

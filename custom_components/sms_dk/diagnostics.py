@@ -11,7 +11,16 @@ from homeassistant.core import HomeAssistant
 from .const import CONF_API_TOKEN, CONF_PHONE
 from .coordinator import SmsDkConfigEntry
 
-TO_REDACT = {CONF_API_TOKEN, CONF_WEBHOOK_ID, CONF_PHONE, "receiver", "title", "reference"}
+TO_REDACT = {
+    CONF_API_TOKEN,
+    CONF_WEBHOOK_ID,
+    CONF_PHONE,
+    "receiver",
+    "receivers",
+    "title",
+    "reference",
+    "text",
+}
 
 
 async def async_get_config_entry_diagnostics(
@@ -39,6 +48,10 @@ async def async_get_config_entry_diagnostics(
         "sender_names": list(data.sender.sender_names)
         if data.sender.sender_names is not None
         else None,
+        "outbox": {
+            "retrying": data.outbox.retrying,
+            "texts": [async_redact_data(item.as_dict(), TO_REDACT) for item in data.outbox.items],
+        },
         "delivery": {
             "polling": data.tracker.polling,
             "messages": [

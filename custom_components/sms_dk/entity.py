@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigSubentry
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
-from homeassistant.helpers.entity import Entity
+from collections.abc import Callable
 
-from .const import DOMAIN
+from homeassistant.config_entries import (
+    SIGNAL_CONFIG_ENTRY_CHANGED,
+    ConfigEntry,
+    ConfigEntryChange,
+    ConfigSubentry,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import DOMAIN, SUBENTRY_RECIPIENT
 from .coordinator import SmsDkConfigEntry
 
 
@@ -47,3 +57,35 @@ class SmsDkEntity(Entity):
         self._attr_device_info = (
             recipient_device_info(entry, subentry) if subentry else service_device_info(entry)
         )
+
+
+@callback
+def async_add_recipient_entities(
+    hass: HomeAssistant,
+    entry: SmsDkConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    create: Callable[[ConfigSubentry], Entity],
+) -> None:
+    """Add an entity per recipient, now and whenever a recipient is added (no reload needed).
+
+    A removed recipient's entities go with its subentry: Home Assistant clears the registry.
+    """
+    added: set[str] = set()
+
+    @callback
+    def add_new_recipients() -> None:
+        for subentry_id, subentry in entry.subentries.items():
+            if subentry.subentry_type != SUBENTRY_RECIPIENT or subentry_id in added:
+                continue
+            added.add(subentry_id)
+            async_add_entities([create(subentry)], config_subentry_id=subentry_id)
+
+    @callback
+    def entry_changed(change: ConfigEntryChange, changed: ConfigEntry) -> None:
+        if change is ConfigEntryChange.UPDATED and changed.entry_id == entry.entry_id:
+            add_new_recipients()
+
+    add_new_recipients()
+    entry.async_on_unload(
+        async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, entry_changed)
+    )

@@ -14,23 +14,19 @@ from homeassistant.components.notify.const import (
 )
 from homeassistant.components.notify.legacy import NOTIFY_SERVICES, BaseNotificationService
 from homeassistant.config_entries import (
-    SIGNAL_CONFIG_ENTRY_CHANGED,
-    ConfigEntry,
-    ConfigEntryChange,
     ConfigSubentry,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 from homeassistant.util import dt as dt_util
 import probatio
 
-from .const import CONF_PHONE, DOMAIN, SUBENTRY_RECIPIENT
+from .const import CONF_PHONE, DOMAIN
 from .coordinator import SmsDkConfigEntry
-from .entity import SmsDkEntity
+from .entity import SmsDkEntity, async_add_recipient_entities
 from .sender import SendRequest
 from .smsdk.gsm import Encoding
 
@@ -52,28 +48,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a notify entity for every recipient, now and whenever one is added."""
-    added: set[str] = set()
-
-    @callback
-    def add_new_recipients() -> None:
-        for subentry_id, subentry in entry.subentries.items():
-            if subentry.subentry_type != SUBENTRY_RECIPIENT or subentry_id in added:
-                continue
-            added.add(subentry_id)
-            async_add_entities(
-                [SmsDkRecipientEntity(entry, subentry)], config_subentry_id=subentry_id
-            )
-
-    @callback
-    def entry_changed(change: ConfigEntryChange, changed: ConfigEntry) -> None:
-        if change is ConfigEntryChange.UPDATED and changed.entry_id == entry.entry_id:
-            add_new_recipients()
-
-    add_new_recipients()
-    # A new recipient subentry needs no reload: its entity is added here. Removed subentries take
-    # their entities with them (Home Assistant clears the registry).
-    entry.async_on_unload(
-        async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, entry_changed)
+    async_add_recipient_entities(
+        hass,
+        entry,
+        async_add_entities,
+        lambda subentry: SmsDkRecipientEntity(entry, subentry),
     )
 
 

@@ -2,14 +2,16 @@
 
 Notify entities, the classic ``notify.<name>`` action and ``sms_dk.send_sms`` all build a
 :class:`SendRequest` and call :meth:`SmsSender.async_send`, which checks everything it can before
-the first request (numbers, text, length, encoding, sender, schedule, reference), sends one request
-per receiver (SMS.dk's multi-receiver form is not documented) and returns a typed outcome.
+the first request (numbers, text, length, encoding, sender, schedule, reference) into a
+:class:`Prepared` text, and delivers it with one request per receiver (SMS.dk's multi-receiver
+form is not documented). What meets an outage is handed to the outbox, which delivers it later
+through the same :meth:`SmsSender.async_deliver`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,8 +35,11 @@ from .reports import async_report_url
 from .smsdk import (
     MessageFormat,
     SmsDkClient,
+    SmsDkConnectionError,
     SmsDkError,
+    SmsDkRateLimitError,
     SmsDkRejectedError,
+    SmsDkServerError,
     SmsDkValidationError,
 )
 from .smsdk.gsm import Encoding, TextAnalysis, analyze
@@ -45,6 +50,7 @@ if TYPE_CHECKING:
 
     from .coordinator import SmsDkConfigEntry, SmsDkCreditsCoordinator
     from .delivery import DeliveryTracker
+    from .outbox import Outbox
 
 CODE_SENDER_NOT_APPROVED = 1017
 
@@ -82,6 +88,36 @@ class Rejected:
 
 
 @dataclass(frozen=True, slots=True)
+class Prepared:
+    """A text checked and ready to go (what the outbox keeps)."""
+
+    receivers: tuple[str, ...]
+    text: str
+    format: MessageFormat
+    parts: int
+    sender: str
+    scheduled: datetime | None
+    reference: str | None
+
+
+@dataclass(slots=True)
+class Delivery:
+    """What one delivery attempt did; ``error`` stopped it before ``unsent`` were tried."""
+
+    accepted: list[Accepted] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    unsent: tuple[str, ...] = ()
+    error: SmsDkError | None = None
+    credits: float = 0.0
+    parts: int | None = None
+
+
+def is_temporary(err: SmsDkError) -> bool:
+    """Whether trying again later may work: an outage, a failing server, a cool-down."""
+    return isinstance(err, SmsDkConnectionError | SmsDkServerError | SmsDkRateLimitError)
+
+
+@dataclass(frozen=True, slots=True)
 class SendOutcome:
     """What happened to one send request."""
 
@@ -91,6 +127,7 @@ class SendOutcome:
     scheduled: datetime | None
     accepted: tuple[Accepted, ...] = field(default=())
     rejected: tuple[Rejected, ...] = field(default=())
+    queued: tuple[str, ...] = field(default=())
 
     @property
     def batch_ids(self) -> list[str]:
@@ -115,6 +152,7 @@ class SendOutcome:
                 {"receiver": r.receiver, "code": r.code, "message": r.message}
                 for r in self.rejected
             ],
+            "queued": list(self.queued),
             "replaced": [
                 {"character": original, "replacement": replacement}
                 for original, replacement in self.analysis.replaced
@@ -164,6 +202,8 @@ class SmsSender:
         self._coordinator = coordinator
         self._tracker = tracker
         self.sender_names = sender_names
+        # Set once the outbox exists (it delivers through this sender).
+        self.outbox: Outbox
 
     def saved_recipients(self) -> list[str]:
         """The numbers of the entry's saved recipients."""
@@ -176,89 +216,113 @@ class SmsSender:
     async def async_send(self, request: SendRequest) -> SendOutcome:
         """Check *request*, send it to every receiver and return what happened.
 
-        Raises ServiceValidationError for what the user can fix, HomeAssistantError when SMS.dk or
-        the network fails before any receiver was accepted. Receivers SMS.dk refuses are in the
-        outcome's ``rejected``.
+        Raises ServiceValidationError for what the user can fix, HomeAssistantError when SMS.dk
+        refuses the text as a whole (or the token) before any receiver was accepted. Receivers
+        SMS.dk refuses are in the outcome's ``rejected``; those an outage kept from SMS.dk are in
+        ``queued``: the outbox sends them when SMS.dk answers again.
         """
         receivers = self._receivers(request.receivers)
         analysis = self._analyze(request)
-        sender = self._sender(request.sender)
-        scheduled = self._scheduled(request.scheduled)
-        reference = self._reference(request.reference)
+        prepared = Prepared(
+            receivers=tuple(receivers),
+            text=analysis.text,
+            format=analysis.format,
+            parts=analysis.parts,
+            sender=self._sender(request.sender),
+            scheduled=self._scheduled(request.scheduled),
+            reference=self._reference(request.reference),
+        )
+        delivery = await self.async_deliver(prepared)
+        queued: tuple[str, ...] = ()
+        if (err := delivery.error) is not None:
+            if is_temporary(err):
+                queued = delivery.unsent
+                await self.outbox.async_add(replace(prepared, receivers=queued), err)
+            else:
+                error = self._error(err, prepared.sender)  # also starts re-authentication
+                if not delivery.accepted:
+                    raise error from err
+                # Some receivers already have the text: report the rest as not sent.
+                delivery.rejected.extend(
+                    Rejected(r, err.code, err.message) for r in delivery.unsent
+                )
+        LOGGER.debug(
+            "Sent a %s-part %s text: %d accepted, %d rejected, %d queued",
+            delivery.parts or analysis.parts,
+            analysis.format.value,
+            len(delivery.accepted),
+            len(delivery.rejected),
+            len(queued),
+        )
+        return SendOutcome(
+            analysis=analysis,
+            parts=delivery.parts or analysis.parts,
+            credits=delivery.credits,
+            scheduled=prepared.scheduled,
+            accepted=tuple(delivery.accepted),
+            rejected=tuple(delivery.rejected),
+            queued=queued,
+        )
 
+    async def async_deliver(self, prepared: Prepared) -> Delivery:
+        """Send *prepared* to its receivers in turn; stop at the first error that is not theirs.
+
+        Accepted messages are followed by the delivery tracker, and the credit balance is read
+        again afterwards.
+        """
         # Delivery reports go to Home Assistant's webhook when the internet can reach it.
         dlr_url = async_report_url(self._hass, self._entry)
-        accepted: list[Accepted] = []
-        rejected: list[Rejected] = []
-        credits_used = 0.0
-        parts: int | None = None
-        for index, receiver in enumerate(receivers):
+        delivery = Delivery()
+        for index, receiver in enumerate(prepared.receivers):
             try:
                 result = await self._client.send(
                     receiver=receiver,
-                    sender=sender,
-                    message=analysis.text,
-                    message_format=analysis.format,
+                    sender=prepared.sender,
+                    message=prepared.text,
+                    message_format=prepared.format,
                     dlr_url=dlr_url,
-                    reference=reference,
-                    scheduled=scheduled,
+                    reference=prepared.reference,
+                    scheduled=prepared.scheduled,
                 )
             except SmsDkRejectedError as err:
-                rejected.extend(
+                delivery.rejected.extend(
                     Rejected(r.receiver or receiver, r.code, r.message) for r in err.result.rejected
                 )
                 if not err.result.rejected:
-                    rejected.append(Rejected(receiver, err.code, err.message))
+                    delivery.rejected.append(Rejected(receiver, err.code, err.message))
                 continue
             except SmsDkValidationError as err:
                 if err.field != "receiver":
-                    raise self._error(err, sender) from err
-                rejected.append(Rejected(receiver, err.code, err.message))
+                    delivery.error, delivery.unsent = err, prepared.receivers[index:]
+                    break
+                delivery.rejected.append(Rejected(receiver, err.code, err.message))
                 continue
             except SmsDkError as err:
-                error = self._error(err, sender)  # also starts re-authentication if needed
-                if not accepted:
-                    raise error from err
-                # Some receivers already have the text: report the rest as not sent.
-                rejected.extend(Rejected(r, err.code, err.message) for r in receivers[index:])
+                delivery.error, delivery.unsent = err, prepared.receivers[index:]
                 break
-            credits_used += result.credits
-            parts = parts or result.parts
+            delivery.credits += result.credits
+            delivery.parts = delivery.parts or result.parts
             for item in result.accepted:
-                accepted.append(
-                    Accepted(item.receiver or receiver, result.batch_id, item.credit_cost)
-                )
+                number = item.receiver or receiver
+                delivery.accepted.append(Accepted(number, result.batch_id, item.credit_cost))
                 if result.batch_id:
                     self._tracker.track(
                         batch_id=result.batch_id,
-                        receiver=item.receiver or receiver,
-                        sent=scheduled or dt_util.utcnow(),
-                        parts=result.parts or analysis.parts,
+                        receiver=number,
+                        sent=prepared.scheduled or dt_util.utcnow(),
+                        parts=result.parts or prepared.parts,
                         cost=item.credit_cost,
-                        reference=reference,
+                        reference=prepared.reference,
                     )
-            rejected.extend(Rejected(r.receiver, r.code, r.message) for r in result.rejected)
-
-        if accepted:
+            delivery.rejected.extend(
+                Rejected(r.receiver, r.code, r.message) for r in result.rejected
+            )
+        if delivery.accepted:
             # The balance changed; read it without keeping the caller waiting.
             self._entry.async_create_task(
                 self._hass, self._coordinator.async_request_refresh(), "sms_dk credits after send"
             )
-        LOGGER.debug(
-            "Sent a %s-part %s text: %d accepted, %d rejected",
-            parts or analysis.parts,
-            analysis.format.value,
-            len(accepted),
-            len(rejected),
-        )
-        return SendOutcome(
-            analysis=analysis,
-            parts=parts or analysis.parts,
-            credits=credits_used,
-            scheduled=scheduled,
-            accepted=tuple(accepted),
-            rejected=tuple(rejected),
-        )
+        return delivery
 
     def _receivers(self, raw: Iterable[str]) -> list[str]:
         numbers: list[str] = []

@@ -13,20 +13,17 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.config_entries import (
-    SIGNAL_CONFIG_ENTRY_CHANGED,
-    ConfigEntry,
-    ConfigEntryChange,
     ConfigSubentry,
 )
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import CONF_PHONE, SUBENTRY_RECIPIENT
+from .const import CONF_PHONE
 from .coordinator import SmsDkConfigEntry, SmsDkCreditsCoordinator
 from .delivery import DeliveryTracker, TrackedMessage
-from .entity import SmsDkEntity, service_device_info
+from .entity import SmsDkEntity, async_add_recipient_entities, service_device_info
+from .outbox import Outbox
 from .smsdk import DeliveryStatus
 
 # Coordinator and tracker do the I/O; the entities only read.
@@ -53,6 +50,11 @@ class DeliveryStatusDescription(SensorEntityDescription):
 CREDITS = SensorEntityDescription(
     key="credits",
     translation_key="credits",
+    state_class=SensorStateClass.MEASUREMENT,
+)
+QUEUED = SensorEntityDescription(
+    key="queued_texts",
+    translation_key="queued_texts",
     state_class=SensorStateClass.MEASUREMENT,
 )
 LAST_DELIVERY = DeliveryStatusDescription(
@@ -83,30 +85,17 @@ async def async_setup_entry(
     async_add_entities(
         [
             SmsDkCreditsSensor(entry, data.coordinator),
+            SmsDkQueuedTextsSensor(entry, data.outbox),
             SmsDkDeliveryStatusSensor(entry, data.tracker, LAST_DELIVERY),
         ]
     )
-    added: set[str] = set()
-
-    @callback
-    def add_new_recipients() -> None:
-        for subentry_id, subentry in entry.subentries.items():
-            if subentry.subentry_type != SUBENTRY_RECIPIENT or subentry_id in added:
-                continue
-            added.add(subentry_id)
-            async_add_entities(
-                [SmsDkDeliveryStatusSensor(entry, data.tracker, RECIPIENT_DELIVERY, subentry)],
-                config_subentry_id=subentry_id,
-            )
-
-    @callback
-    def entry_changed(change: ConfigEntryChange, changed: ConfigEntry) -> None:
-        if change is ConfigEntryChange.UPDATED and changed.entry_id == entry.entry_id:
-            add_new_recipients()
-
-    add_new_recipients()
-    entry.async_on_unload(
-        async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, entry_changed)
+    async_add_recipient_entities(
+        hass,
+        entry,
+        async_add_entities,
+        lambda subentry: SmsDkDeliveryStatusSensor(
+            entry, data.tracker, RECIPIENT_DELIVERY, subentry
+        ),
     )
 
 
@@ -127,6 +116,29 @@ class SmsDkCreditsSensor(CoordinatorEntity[SmsDkCreditsCoordinator], SensorEntit
     def native_value(self) -> float:
         """The balance."""
         return self.coordinator.data
+
+
+class SmsDkQueuedTextsSensor(SmsDkEntity, SensorEntity):
+    """How many receivers wait for a text the outbox keeps (0 when all went out)."""
+
+    entity_description = QUEUED
+
+    def __init__(self, entry: SmsDkConfigEntry, outbox: Outbox) -> None:
+        """Count *outbox*'s waiting receivers."""
+        super().__init__(entry, QUEUED.key)
+        self._outbox = outbox
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Update whenever the outbox changes."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._outbox.listeners.add(self.async_write_ha_state))
+
+    @property
+    @override
+    def native_value(self) -> int:
+        """The number of receivers still waiting."""
+        return self._outbox.waiting
 
 
 class SmsDkDeliveryStatusSensor(SmsDkEntity, SensorEntity):
@@ -156,7 +168,7 @@ class SmsDkDeliveryStatusSensor(SmsDkEntity, SensorEntity):
     async def async_added_to_hass(self) -> None:
         """Update whenever the tracker learns something."""
         await super().async_added_to_hass()
-        self.async_on_remove(self._tracker.async_add_listener(self.async_write_ha_state))
+        self.async_on_remove(self._tracker.listeners.add(self.async_write_ha_state))
 
     @property
     @override

@@ -120,6 +120,7 @@ class SmsDkSimulator:
         self._session: aiohttp.ClientSession | None = None
         self._advance_task: asyncio.Task[None] | None = None
         self._seq = 0
+        self._sends_answered = 0
         self._routes: dict[str, dict[str, Handler]] = {
             SEND_PATH: {"POST": self._send},
             LISTLOG_PATH: {"POST": self._listlog},
@@ -355,6 +356,10 @@ class SmsDkSimulator:
     # ------------------------------------------------------------------ endpoints
 
     async def _send(self, _request: web.Request, body: dict[str, Any]) -> web.Response:
+        limit = self.faults.fail_sends_after
+        if limit is not None and self._sends_answered >= limit:
+            return _error(1000)
+        self._sends_answered += 1
         now = self.now()
         try:
             send = parse_send(body, self.sender_names, now)

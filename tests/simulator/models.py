@@ -45,6 +45,9 @@ class Faults:
     credits_as_string: bool = False
     receiver_as_string: bool = False
     rejected_as_207: bool = False
+    # After this many sends were answered, every further send answers 500/1000 (an outage that
+    # starts in the middle of a multi-receiver send).
+    fail_sends_after: int | None = None
     # A send answer without "batchId" (documented as always there; clients must not depend on it).
     omit_batch_id: bool = False
     # Answer every request with this documented error code (its HTTP status and wording), as the

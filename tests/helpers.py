@@ -1,0 +1,34 @@
+"""Small helpers the tests share."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.sms_dk.const import DOMAIN
+
+
+async def send_sms(
+    hass: HomeAssistant, *recipients: str, message: str = "Alarm i stuen", **data: Any
+) -> dict[str, Any]:
+    """Call sms_dk.send_sms and return its response."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {"recipients": list(recipients), "message": message} | data,
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    return dict(response)
+
+
+async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    """Let *seconds* pass, and everything they trigger finish."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)

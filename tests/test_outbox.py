@@ -1,0 +1,282 @@
+"""The outbox: texts that meet an outage are kept, sent later, and survive a restart."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
+
+from custom_components.sms_dk.const import DOMAIN
+from custom_components.sms_dk.outbox import EVENT_OUTBOX
+from tests.conftest import FAR, MOR
+from tests.helpers import send_sms, tick
+from tests.simulator import SmsDkSimulator
+
+QUEUED = "sensor.sms_dk_queued_texts"
+TEXT = "Fryseren er for varm"
+
+
+def texts_to(simulator: SmsDkSimulator, number: str) -> list[str]:
+    return [m.message for m in simulator.messages if str(m.receiver) == number]
+
+
+async def test_outage_keeps_the_text_and_sends_it_later(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The action succeeds with the text queued; it goes out when SMS.dk answers again."""
+    events = async_capture_events(hass, EVENT_OUTBOX)
+    assert hass.states.get(QUEUED).state == "0"
+    simulator.faults.drop_connection = True
+    response = await send_sms(hass, MOR, reference="freezer", message=TEXT)
+    assert (response["accepted"], response["rejected"], response["queued"]) == ([], [], [MOR])
+    assert hass.states.get(QUEUED).state == "1"
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith("custom_components")]
+    assert any("it is kept and sent when SMS.dk answers again" in line for line in ours)
+    assert not any(MOR in line or "Fryseren" in line for line in ours)
+
+    await tick(hass, freezer, 30)  # still down: kept, tried again later
+    assert hass.states.get(QUEUED).state == "1"
+    simulator.faults.drop_connection = False
+    await tick(hass, freezer, 60)
+    assert texts_to(simulator, MOR) == ["Fryseren er for varm"]
+    assert simulator.sends[-1].json["userReference"] == "freezer"
+    assert hass.states.get(QUEUED).state == "0"
+    assert hass.states.get("sensor.sms_dk_last_delivery_status").state == "pending"
+    assert [(e.data["status"], e.data["receivers"]) for e in events] == [
+        ("queued", [MOR]),
+        ("sent", [MOR]),
+    ]
+    assert events[1].data["rejected"] == []
+    assert events[0].data["reference"] == "freezer"
+
+
+async def test_outage_in_the_middle_keeps_only_the_rest(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Receivers that got the text are not sent it twice."""
+    simulator.faults.fail_sends_after = 1
+    response = await send_sms(hass, MOR, FAR, message=TEXT)
+    assert [a["receiver"] for a in response["accepted"]] == [MOR]
+    assert response["queued"] == [FAR]
+    simulator.faults.fail_sends_after = None
+    await tick(hass, freezer, 31)
+    assert len(texts_to(simulator, MOR)) == 1
+    assert len(texts_to(simulator, FAR)) == 1
+
+
+async def test_notify_action_during_an_outage(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The classic action does not fail on an outage either: the text is kept."""
+    simulator.faults.server_error = True
+    await hass.services.async_call(
+        "notify", "sms_dk", {"message": "Strømmen er gået", "target": [MOR]}, blocking=True
+    )
+    simulator.faults.server_error = False
+    await tick(hass, freezer, 31)
+    assert texts_to(simulator, MOR) == ["Strømmen er gået"]
+
+
+async def test_kept_texts_survive_a_restart(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """The outbox is stored; after a restart its texts are sent."""
+    simulator.faults.drop_connection = True
+    await send_sms(hass, MOR, message=TEXT)
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    stored = hass_storage[f"{DOMAIN}.{init_integration.entry_id}.outbox"]["data"]
+    assert [item["prepared"]["receivers"] for item in stored] == [[MOR]]
+
+    simulator.faults.drop_connection = False
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(QUEUED).state == "1"
+    await tick(hass, freezer, 31)
+    assert texts_to(simulator, MOR) == ["Fryseren er for varm"]
+    assert hass.states.get(QUEUED).state == "0"
+
+
+async def test_back_online_sends_at_once(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """When the credit balance can be read again, kept texts go without waiting."""
+    simulator.faults.drop_connection = True
+    await send_sms(hass, MOR, message=TEXT)
+    for _ in range(4):  # backs off: 30, 60, 120, 300 s
+        await tick(hass, freezer, 300)
+    simulator.faults.drop_connection = False
+    await init_integration.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await tick(hass, freezer, 0.1)
+    assert texts_to(simulator, MOR) == ["Fryseren er for varm"]
+
+
+async def test_cool_down_is_respected(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A cool-down is waited out before the next try."""
+    simulator.faults.cooldown = 42
+    simulator.faults.only_paths = {"/v1/sms/send"}
+    response = await send_sms(hass, MOR, message=TEXT)
+    assert response["queued"] == [MOR]
+    simulator.faults.cooldown = None
+    await tick(hass, freezer, 40)
+    assert texts_to(simulator, MOR) == []
+    await tick(hass, freezer, 3)
+    assert texts_to(simulator, MOR) == ["Fryseren er for varm"]
+
+
+async def test_order_is_kept(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Kept texts go out in the order they were sent."""
+    simulator.faults.server_error = True
+    await send_sms(hass, MOR, message="første")
+    await send_sms(hass, MOR, message="anden")
+    simulator.faults.server_error = False
+    await tick(hass, freezer, 31)
+    assert texts_to(simulator, MOR) == ["første", "anden"]
+
+
+async def test_given_up_after_a_day(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A text that cannot go out in a day is given up, and a repair issue says so."""
+    events = async_capture_events(hass, EVENT_OUTBOX)
+    simulator.faults.drop_connection = True
+    await send_sms(hass, MOR, message=TEXT)
+    for _ in range(100):
+        await tick(hass, freezer, 900)
+    assert hass.states.get(QUEUED).state == "0"
+    assert [e.data["status"] for e in events][-1] == "expired"
+    issues = [i for i in issue_registry.issues.values() if i.domain == DOMAIN]
+    assert [i.translation_key for i in issues] == ["text_expired"]
+    assert issues[0].severity is ir.IssueSeverity.ERROR
+    assert issues[0].translation_placeholders["receivers"] == "1"
+    assert "SmsDkConnectionError" in issues[0].translation_placeholders["reason"]
+
+
+async def test_refused_later_is_dropped_and_told(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A kept text SMS.dk refuses for good (sender no longer approved) is dropped, with a repair."""
+    caplog.set_level(logging.ERROR)
+    events = async_capture_events(hass, EVENT_OUTBOX)
+    simulator.faults.server_error = True
+    await send_sms(hass, MOR, message=TEXT)
+    simulator.faults.server_error = False
+    simulator.sender_names.remove("SMSDKDemo")
+    await tick(hass, freezer, 31)
+    assert hass.states.get(QUEUED).state == "0"
+    assert events[-1].data["status"] == "failed"
+    assert "1017" not in events[-1].data["reason"]
+    assert "not a approved sender name" in events[-1].data["reason"]
+    issues = [i for i in issue_registry.issues.values() if i.domain == DOMAIN]
+    assert [i.translation_key for i in issues] == ["text_failed"]
+    assert "was not sent (failed)" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("setup", "reauth"),
+    [({"token": "rotated"}, True), ({"credits": 0}, False)],
+)
+async def test_needs_the_user_is_kept(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    setup: dict[str, Any],
+    reauth: bool,
+) -> None:
+    """A refused token or no credits on retry keeps the text (the user can fix it)."""
+    simulator.faults.server_error = True
+    await send_sms(hass, MOR, message=TEXT)
+    simulator.faults.server_error = False
+    for key, value in setup.items():
+        setattr(simulator, key, value)
+    await tick(hass, freezer, 31)
+    assert hass.states.get(QUEUED).state == "1"
+    item = init_integration.runtime_data.outbox.items[0]
+    assert item.attempts == 2
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert ([f["context"]["source"] for f in flows] == [SOURCE_REAUTH]) is reauth
+
+
+async def test_scheduled_text_keeps_its_time(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Sent later, a scheduled text is still scheduled; too close to schedule, it waits for its
+    time and is sent then."""
+    simulator.faults.drop_connection = True
+    far = dt_util.utcnow().replace(microsecond=0) + timedelta(minutes=30)
+    near = dt_util.utcnow().replace(microsecond=0) + timedelta(minutes=10, seconds=10)
+    await send_sms(hass, MOR, message="senere", scheduled=far.isoformat())
+    await send_sms(hass, FAR, message="snart", scheduled=near.isoformat())
+    simulator.faults.drop_connection = False
+    await tick(hass, freezer, 31)
+    sent = {m.message: m for m in simulator.messages}
+    assert sent["senere"].scheduled == far
+    assert "snart" not in sent
+    await tick(hass, freezer, 10 * 60 - 31 + 11)
+    sent = {m.message: m for m in simulator.messages}
+    assert sent["snart"].scheduled is None
+    assert simulator.sends[-1].json["message"] == "snart"
+    assert "scheduled" not in simulator.sends[-1].json
+
+
+async def test_corrupt_outbox_storage_is_ignored(
+    hass: HomeAssistant, config_entry: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    """An unreadable stored text is dropped, not fatal."""
+    key = f"{DOMAIN}.{config_entry.entry_id}.outbox"
+    hass_storage[key] = {"version": 1, "key": key, "data": [{"id": "x"}, {"prepared": 1}]}
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.runtime_data.outbox.items == []
