@@ -172,6 +172,22 @@ async def test_order_is_kept(
     assert texts_to(simulator, MOR) == ["første", "anden"]
 
 
+async def test_a_new_text_lets_the_kept_ones_go_first(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Sending again after an outage sends the kept text first, without waiting for its retry."""
+    simulator.faults.server_error = True
+    await send_sms(hass, MOR, message="første")
+    simulator.faults.server_error = False
+    response = await send_sms(hass, MOR, message="anden")
+    assert response["queued"] == []
+    assert texts_to(simulator, MOR) == ["første", "anden"]
+    assert hass.states.get(QUEUED).state == "0"
+    assert not init_integration.runtime_data.outbox.retrying
+
+
 async def test_given_up_after_a_day(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,

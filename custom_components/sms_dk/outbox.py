@@ -208,6 +208,13 @@ class Outbox:
 
     async def _async_retry(self, _now: datetime) -> None:
         self._cancel_retry = None
+        await self.async_send_now()
+
+    async def async_send_now(self) -> None:
+        """Try the kept texts now; a new text calls this first, so that the order is kept."""
+        if not self._items:
+            return
+        self._cancel()
         async with self._lock:
             delay = await self._async_send_waiting()
         await self._store.async_save(self._stored())

@@ -232,6 +232,8 @@ class SmsSender:
             scheduled=self._scheduled(request.scheduled),
             reference=self._reference(request.reference),
         )
+        # Texts kept from an outage go first: the order they were sent in is the order they go.
+        await self.outbox.async_send_now()
         delivery = await self.async_deliver(prepared)
         queued: tuple[str, ...] = ()
         if (err := delivery.error) is not None:
