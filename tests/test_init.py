@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sms_dk.const import DOMAIN
+from custom_components.sms_dk.const import CONF_DEFAULT_SENDER, DOMAIN
 from custom_components.sms_dk.errors import translation_for
 from custom_components.sms_dk.smsdk import (
     SmsDkApiError,
@@ -21,6 +23,8 @@ from custom_components.sms_dk.smsdk import (
     SmsDkRateLimitError,
     SmsDkServerError,
 )
+from tests.conftest import MOR
+from tests.helpers import send_sms, tick
 from tests.simulator import DEMO_TOKEN, Faults, SmsDkSimulator
 
 
@@ -48,16 +52,38 @@ async def test_setup_with_revoked_token_starts_reauth(
     assert flows[0]["context"]["entry_id"] == config_entry.entry_id
 
 
-async def test_setup_while_api_unreachable_retries(
-    hass: HomeAssistant, simulator: SmsDkSimulator, config_entry: MockConfigEntry
+async def test_setup_during_an_outage_keeps_texts(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: SmsDkSimulator,
+    config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """An outage at set-up is retried later, with a translated reason."""
-    simulator.faults.server_error = True
+    """Starting while SMS.dk is down still loads the entry (after a power cut Home Assistant is
+    often up before the internet): texts are kept, credits unavailable, and all recovers."""
+    # A first, normal start remembers the default sender name.
     config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.data[CONF_DEFAULT_SENDER] == "SMSDKDemo"
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+
+    simulator.faults.drop_connection = True
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
-    assert config_entry.state is ConfigEntryState.SETUP_RETRY
-    assert config_entry.reason == "SMS.dk has a problem on its side (HTTP 500). Try again later"
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert "SMS.dk cannot be reached now" in caplog.text
+    assert hass.states.get("sensor.sms_dk_credits").state == STATE_UNAVAILABLE
+    assert config_entry.runtime_data.sender.sender_names is None
+
+    response = await send_sms(hass, MOR, message="Strømmen er tilbage")
+    assert response["queued"] == [MOR]
+
+    simulator.faults.drop_connection = False
+    await tick(hass, freezer, 31 * 60)  # the next credit read succeeds: everything recovers
+    assert float(hass.states.get("sensor.sms_dk_credits").state) == 99.0
+    assert [m.message for m in simulator.messages] == ["Strømmen er tilbage"]
+    assert simulator.sends[-1].json["senderName"] == "SMSDKDemo"
+    assert config_entry.runtime_data.sender.sender_names == ("SMSDKDemo", "HomeAlarm")
 
 
 @pytest.mark.parametrize(

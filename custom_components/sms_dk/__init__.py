@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from homeassistant.const import CONF_NAME, CONF_URL, Platform
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
@@ -27,9 +28,9 @@ from .entity import service_device_info
 from .notify import ATTR_ENTRY_ID
 from .outbox import Outbox, async_remove_outbox
 from .reports import async_register_reports
-from .sender import SmsSender
+from .sender import SmsSender, async_sender_names
 from .services import async_setup_services
-from .smsdk import SmsDkClient, SmsDkError
+from .smsdk import SmsDkClient
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS: list[Platform] = [Platform.NOTIFY, Platform.SENSOR]
@@ -50,8 +51,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> boo
         async_get_clientsession(hass), entry.data[CONF_API_TOKEN], base_url=entry.data[CONF_URL]
     )
     coordinator = SmsDkCreditsCoordinator(hass, entry, client)
-    # Raises ConfigEntryAuthFailed (re-authentication) or ConfigEntryNotReady (retried later).
-    await coordinator.async_config_entry_first_refresh()
+    try:
+        # A refused token raises ConfigEntryAuthFailed: the user is asked for a new one.
+        await coordinator.async_config_entry_first_refresh()
+    except ConfigEntryNotReady as err:
+        # An outage does not stop the set-up: texts sent meanwhile must be kept by the outbox
+        # (after a power cut Home Assistant often starts before the internet connection does).
+        # The credits sensor is unavailable until SMS.dk answers; the coordinator logs when it
+        # does.
+        LOGGER.warning(
+            "SMS.dk cannot be reached now (%s); texts are kept and sent when it answers", err
+        )
     tracker = DeliveryTracker(hass, entry, client)
     await tracker.async_load()
     entry.async_on_unload(tracker.async_shutdown)
@@ -62,7 +72,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> boo
         client=client,
         coordinator=coordinator,
         tracker=tracker,
-        sender_names=await _sender_names(client),
+        sender_names=await async_sender_names(hass, entry, client),
     )
     sender.outbox = outbox = Outbox(hass, entry, sender.async_deliver)
     await outbox.async_load()
@@ -71,8 +81,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> boo
     @callback
     def retry_when_back() -> None:
         # The balance could be read: SMS.dk answers again, so kept texts can go now.
-        if coordinator.last_update_success:
-            outbox.async_retry_soon()
+        if not coordinator.last_update_success:
+            return
+        outbox.async_retry_soon()
+        if sender.sender_names is None:
+            entry.async_create_background_task(
+                hass, sender.async_update_sender_names(), "sms_dk sender names"
+            )
 
     entry.async_on_unload(coordinator.async_add_listener(retry_when_back))
     # The account's device first: recipients' devices hang under it.
@@ -113,16 +128,6 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> No
     await async_remove_deliveries(hass, entry.entry_id)
     await async_remove_outbox(hass, entry.entry_id)
     ir.async_delete_issue(hass, DOMAIN, low_credits_issue_id(entry.entry_id))
-
-
-async def _sender_names(client: SmsDkClient) -> tuple[str, ...] | None:
-    """The account's sender names; None when SMS.dk does not tell (sending still works)."""
-    try:
-        names = await client.get_sender_names()
-    except SmsDkError as err:
-        LOGGER.debug("Could not read the approved sender names: %s", err)
-        return None
-    return tuple(name.name for name in names if name.approved is not False)
 
 
 def _legacy_notify_name(hass: HomeAssistant, entry: SmsDkConfigEntry) -> str:

@@ -21,6 +21,8 @@ CONF_PHONE: Final = "phone"
 CONF_SENDER: Final = "sender"
 CONF_REPLACE_CHARACTERS: Final = "replace_characters"
 CONF_LOW_CREDITS: Final = "low_credits"
+# The first approved sender name, remembered for when SMS.dk cannot be asked.
+CONF_DEFAULT_SENDER: Final = "default_sender"
 
 # Below this many credits a repair issue warns (0 turns the warning off).
 DEFAULT_LOW_CREDITS: Final = 20

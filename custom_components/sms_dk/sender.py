@@ -19,6 +19,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
 
 from .const import (
+    CONF_DEFAULT_SENDER,
     CONF_PHONE,
     CONF_REPLACE_CHARACTERS,
     CONF_SENDER,
@@ -176,6 +177,28 @@ class SendOutcome:
         )
 
 
+async def async_sender_names(
+    hass: HomeAssistant, entry: SmsDkConfigEntry, client: SmsDkClient
+) -> tuple[str, ...] | None:
+    """Return the account's approved sender names; None when SMS.dk does not tell.
+
+    The first one is remembered in the entry: it is the default sender, also when Home Assistant
+    starts while SMS.dk cannot be reached.
+    """
+    try:
+        names = tuple(
+            name.name for name in await client.get_sender_names() if name.approved is not False
+        )
+    except SmsDkError as err:
+        LOGGER.debug("Could not read the approved sender names: %s", err)
+        return None
+    if names and entry.data.get(CONF_DEFAULT_SENDER) != names[0]:
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_DEFAULT_SENDER: names[0]}
+        )
+    return names
+
+
 def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
     return ServiceValidationError(
         translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
@@ -204,6 +227,10 @@ class SmsSender:
         self.sender_names = sender_names
         # Set once the outbox exists (it delivers through this sender).
         self.outbox: Outbox
+
+    async def async_update_sender_names(self) -> None:
+        """Read the approved sender names again (they could not be read at set-up)."""
+        self.sender_names = await async_sender_names(self._hass, self._entry, self._client)
 
     def saved_recipients(self) -> list[str]:
         """The numbers of the entry's saved recipients."""
@@ -358,11 +385,14 @@ class SmsSender:
         return analysis
 
     def _sender(self, requested: str | None) -> str:
-        sender = (requested or "").strip() or self._entry.options.get(CONF_SENDER)
+        sender = (
+            (requested or "").strip()
+            or self._entry.options.get(CONF_SENDER)
+            or (self.sender_names[0] if self.sender_names else None)
+            or self._entry.data.get(CONF_DEFAULT_SENDER)
+        )
         if not sender:
-            if not self.sender_names:
-                raise _invalid("no_sender")
-            sender = self.sender_names[0]
+            raise _invalid("no_sender")
         if not is_valid_sender_name(sender):
             raise _invalid("invalid_sender", sender=sender)
         if self.sender_names is not None and sender not in self.sender_names:
