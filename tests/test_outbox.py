@@ -168,7 +168,7 @@ async def test_order_is_kept(
     await send_sms(hass, MOR, message="første")
     await send_sms(hass, MOR, message="anden")
     simulator.faults.server_error = False
-    await tick(hass, freezer, 31)
+    await tick(hass, freezer, 61)  # the second send tried the first again: next try in 60 s
     assert texts_to(simulator, MOR) == ["første", "anden"]
 
 
@@ -186,6 +186,32 @@ async def test_a_new_text_lets_the_kept_ones_go_first(
     assert texts_to(simulator, MOR) == ["første", "anden"]
     assert hass.states.get(QUEUED).state == "0"
     assert not init_integration.runtime_data.outbox.retrying
+
+
+async def test_a_new_text_waits_behind_kept_ones(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """While SMS.dk is still away, a new text is tried once (through the kept one) and queued
+    behind it; both go out in order when SMS.dk answers."""
+    simulator.faults.server_error = True
+    simulator.faults.only_paths = {"/v1/sms/send"}
+    await send_sms(hass, MOR, message="første")
+    attempts = len(simulator.sends)
+    response = await send_sms(hass, FAR, message="anden")
+    assert response["queued"] == [FAR]
+    assert len(simulator.sends) == attempts + 1  # the kept text was tried; the new one waits
+    assert hass.states.get(QUEUED).state == "2"
+    items = init_integration.runtime_data.outbox.items
+    assert [(i.attempts, i.error) for i in items] == [
+        (2, "SmsDkServerError: Something went wrong."),
+        (0, "SmsDkServerError: Something went wrong."),
+    ]
+    simulator.faults.server_error = False
+    await tick(hass, freezer, 61)
+    assert [m.message for m in simulator.messages] == ["første", "anden"]
 
 
 async def test_given_up_after_a_day(
@@ -275,11 +301,11 @@ async def test_scheduled_text_keeps_its_time(
     await send_sms(hass, MOR, message="senere", scheduled=far.isoformat())
     await send_sms(hass, FAR, message="snart", scheduled=near.isoformat())
     simulator.faults.drop_connection = False
-    await tick(hass, freezer, 31)
+    await tick(hass, freezer, 61)  # the second send tried the first again: next try in 60 s
     sent = {m.message: m for m in simulator.messages}
     assert sent["senere"].scheduled == far
     assert "snart" not in sent
-    await tick(hass, freezer, 10 * 60 - 31 + 11)
+    await tick(hass, freezer, 10 * 60 - 61 + 11)
     sent = {m.message: m for m in simulator.messages}
     assert sent["snart"].scheduled is None
     assert simulator.sends[-1].json["message"] == "snart"

@@ -161,14 +161,17 @@ class Outbox:
         self._cancel()
         await self._store.async_save(self._stored())
 
-    async def async_add(self, prepared: Prepared, err: SmsDkError) -> None:
-        """Keep *prepared* for later, as *err* kept it from SMS.dk."""
+    async def async_add(self, prepared: Prepared, err: SmsDkError | None) -> None:
+        """Keep *prepared* for later, as *err* kept it from SMS.dk.
+
+        With no *err* the text was not tried: it waits its turn behind the texts kept before.
+        """
         item = QueuedText(
             id=uuid4().hex,
             prepared=prepared,
             queued=dt_util.utcnow(),
-            attempts=1,
-            error=_reason(err),
+            attempts=1 if err else 0,
+            error=_reason(err) if err else self._items[0].error,
         )
         self._items.append(item)
         LOGGER.warning(
@@ -178,7 +181,8 @@ class Outbox:
         self._fire(item, "queued", prepared.receivers)
         await self._store.async_save(self._stored())
         self.listeners.notify()
-        self._schedule(self._delay(err, item.attempts))
+        if err is not None or not self.retrying:
+            self._schedule(self._delay(err, max(item.attempts, 1)))
 
     @callback
     def async_retry_soon(self) -> None:

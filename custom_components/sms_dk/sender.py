@@ -261,6 +261,17 @@ class SmsSender:
         )
         # Texts kept from an outage go first: the order they were sent in is the order they go.
         await self.outbox.async_send_now()
+        if self.outbox.items:
+            # SMS.dk is still away (or waits for a new token or credits): this text waits its
+            # turn, and the caller does not wait for a second failure.
+            await self.outbox.async_add(prepared, None)
+            return SendOutcome(
+                analysis=analysis,
+                parts=analysis.parts,
+                credits=0.0,
+                scheduled=prepared.scheduled,
+                queued=prepared.receivers,
+            )
         delivery = await self.async_deliver(prepared)
         queued: tuple[str, ...] = ()
         if (err := delivery.error) is not None:
