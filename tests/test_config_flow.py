@@ -215,3 +215,18 @@ async def test_reconfigure_to_a_token_of_another_entry(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
+
+
+async def test_reauth_to_a_token_of_another_entry(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Re-authenticating with the token of another entry is refused."""
+    MockConfigEntry(
+        domain=DOMAIN, data={CONF_API_TOKEN: "taken-token", CONF_URL: simulator.url}
+    ).add_to_hass(hass)
+    result = await init_integration.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: "taken-token"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"

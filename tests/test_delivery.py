@@ -365,3 +365,36 @@ async def test_simultaneous_reports_read_once(
     assert [a.status for a in answers] == [200, 200, 200]
     await hass.async_block_till_done()
     assert listlog_count(simulator) == reads + 1
+
+
+async def test_last_is_the_last_sent_not_the_latest_scheduled(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A text scheduled for later does not hide the text sent after it."""
+    from homeassistant.util import dt as dt_util
+
+    later = dt_util.now() + timedelta(hours=2)
+    await send_sms(hass, MOR, scheduled=later.isoformat(), reference="later")
+    await send_sms(hass, MOR, reference="now")
+    assert hass.states.get(LAST).attributes["reference"] == "now"
+    assert hass.states.get(MOR_STATUS).attributes["reference"] == "now"
+
+
+async def test_unloaded_tracker_stops(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """After unload nothing is polled, fired or written by the old tracker."""
+    events = async_capture_events(hass, EVENT_DELIVERY_STATUS)
+    await send_sms(hass, MOR)
+    tracker = init_integration.runtime_data.tracker
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    reads = listlog_count(simulator)
+    await tick(hass, freezer, 5)
+    await simulator.advance()
+    await tick(hass, freezer, 3600)
+    assert not tracker.polling
+    assert listlog_count(simulator) == reads
+    assert events == []

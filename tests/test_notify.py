@@ -253,8 +253,37 @@ async def test_classic_notify_is_not_set_up_from_yaml(
 
 
 async def test_unload_before_the_classic_action_exists(
+    hass: HomeAssistant, simulator: SmsDkSimulator, config_entry: MockConfigEntry
+) -> None:
+    """An entry unloaded right after set-up leaves no classic action behind."""
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert not hass.services.has_service(NOTIFY_DOMAIN, "sms_dk")
+
+
+async def test_classic_action_names_are_kept(
     hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
 ) -> None:
-    """Unloading works also when the classic action was never set up."""
-    init_integration.runtime_data.legacy_notify = None
-    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    """Each account keeps its action name, whatever the order entries load in, and a rename."""
+    second = MockConfigEntry(
+        domain=DOMAIN, title="SMS.dk", data={CONF_API_TOKEN: DEMO_TOKEN, "url": simulator.url}
+    )
+    second.add_to_hass(hass)
+    await hass.config_entries.async_setup(second.entry_id)
+    await hass.async_block_till_done()
+    assert (init_integration.data["notify_name"], second.data["notify_name"]) == (
+        "sms_dk",
+        "sms_dk_2",
+    )
+    for entry in (init_integration, second):
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    hass.config_entries.async_update_entry(init_integration, title="Hjemme")
+    for entry in (second, init_integration):  # the other way round
+        assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.services.has_service(NOTIFY_DOMAIN, "sms_dk")
+    assert hass.services.has_service(NOTIFY_DOMAIN, "sms_dk_2")
+    assert init_integration.runtime_data.legacy_notify is not None
+    assert init_integration.data["notify_name"] == "sms_dk"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 import logging
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
+    async_fire_time_changed,
 )
 
 from custom_components.sms_dk.const import DOMAIN
@@ -322,3 +324,66 @@ async def test_corrupt_outbox_storage_is_ignored(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     assert config_entry.runtime_data.outbox.items == []
+
+
+async def test_reload_during_a_retry_sends_once(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A reload while a kept text is being sent lets that try finish: the text goes once."""
+    simulator.faults.server_error = True
+    await send_sms(hass, MOR, message=TEXT)
+    simulator.faults.server_error = False
+    simulator.faults.hold = asyncio.Event()
+    simulator.faults.only_paths = {"/v1/sms/send"}
+    freezer.tick(timedelta(seconds=31))
+    async_fire_time_changed(hass)  # the retry starts, and waits for SMS.dk's answer
+    while len(simulator.sends) < 2:  # the first, failed send, then the retry under way
+        await asyncio.sleep(0)
+    reload = hass.async_create_task(hass.config_entries.async_reload(init_integration.entry_id))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not reload.done()  # the unload waits for the try under way
+    simulator.faults.hold.set()
+    assert await reload
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(simulator.sends) == 2  # the new entry did not send it again
+    await tick(hass, freezer, 3600)
+    assert texts_to(simulator, MOR) == [TEXT]
+    assert hass.states.get(QUEUED).state == "0"
+
+
+async def test_concurrent_texts_during_an_outage_do_not_wait_in_line(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """While one action retries the kept texts, the others queue at once without a request."""
+    simulator.faults.server_error = True
+    simulator.faults.only_paths = {"/v1/sms/send"}
+    await send_sms(hass, MOR, message="første")
+    attempts = len(simulator.sends)
+    simulator.faults.delay = 0.2
+    responses = await asyncio.gather(*(send_sms(hass, FAR, message=f"nr. {n}") for n in range(3)))
+    assert [r["queued"] for r in responses] == [[FAR]] * 3
+    assert len(simulator.sends) == attempts + 1  # one retry of the kept text, no more
+
+
+async def test_a_text_waiting_for_its_time_blocks_nothing(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A kept scheduled text waiting for its time does not hold new texts back."""
+    simulator.faults.drop_connection = True
+    near = dt_util.utcnow().replace(microsecond=0) + timedelta(minutes=10, seconds=20)
+    await send_sms(hass, FAR, message="snart", scheduled=near.isoformat())
+    simulator.faults.drop_connection = False
+    await tick(hass, freezer, 31)  # due, but too close to schedule: it waits for its time
+    assert hass.states.get(QUEUED).state == "1"
+    response = await send_sms(hass, MOR, message="nu")
+    assert [a["receiver"] for a in response["accepted"]] == [MOR]
+    assert texts_to(simulator, MOR) == ["nu"]

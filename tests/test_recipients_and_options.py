@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -49,7 +49,10 @@ async def test_add_recipient(
     assert result["data"] == {CONF_PHONE: "4522334455"}
     await hass.async_block_till_done()
     assert hass.states.get("notify.bror_sms") is not None
-    assert init_integration.state.recoverable  # still loaded; no reload was needed
+    runtime_data = init_integration.runtime_data
+    assert init_integration.state is ConfigEntryState.LOADED
+    await hass.async_block_till_done()
+    assert init_integration.runtime_data is runtime_data  # no reload was needed
     await hass.services.async_call(
         "notify",
         "send_message",
@@ -205,3 +208,17 @@ async def test_options_flow_without_sender_list(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {CONF_REPLACE_CHARACTERS: False, CONF_LOW_CREDITS: 0}
+
+
+async def test_options_of_an_entry_that_is_not_loaded(
+    hass: HomeAssistant, simulator: SmsDkSimulator, config_entry: MockConfigEntry
+) -> None:
+    """The options open also when the entry failed to load (a revoked token, say)."""
+    simulator.token = "rotated"
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "sender_names_unavailable"}

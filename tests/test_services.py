@@ -392,12 +392,44 @@ async def test_receiver_refused_as_a_whole(
     code: int,
     message: str,
 ) -> None:
-    """A receiver refused by a top-level error (no rejected array) is reported as rejected."""
+    """A receiver refused by a top-level error (no rejected array) is reported as rejected;
+    with nobody accepted, the action fails, naming the reason."""
     simulator.faults.only_paths = {"/v1/sms/send"}
     simulator.faults.error_code = code
-    response = await send(hass, recipients=[MOR], message="Hej")
-    assert response["accepted"] == []
-    assert response["rejected"] == [{"receiver": MOR, "code": code, "message": message}]
+    with pytest.raises(HomeAssistantError) as err:
+        await send(hass, recipients=[MOR], message="Hej")
+    assert str(err.value) == (
+        f"SMS.dk sent the text to 0 of 1 recipients. Rejected: {MOR}: {message} ({code})"
+    )
+    # Without a response asked for, the same.
+    with pytest.raises(HomeAssistantError):
+        await hass.services.async_call(
+            DOMAIN, "send_sms", {"recipients": [MOR], "message": "Hej"}, blocking=True
+        )
+
+
+async def test_sender_approved_since_set_up(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A sender name approved after set-up is found by reading the list again."""
+    simulator.sender_names.append("NyAfsender")
+    await send(hass, recipients=[MOR], message="Hej", sender="NyAfsender")
+    assert simulator.sends[-1].json["senderName"] == "NyAfsender"
+
+
+async def test_cancel_forgets_the_batch(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A cancelled text is no longer shown as the last one, nor followed."""
+    when = dt_util.now() + timedelta(hours=1)
+    response = await send(hass, recipients=[MOR], message="Senere", scheduled=when.isoformat())
+    assert hass.states.get("sensor.sms_dk_last_delivery_status").state == "pending"
+    await hass.services.async_call(
+        DOMAIN, "cancel_scheduled", {"batch_id": response["batch_id"]}, blocking=True
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.sms_dk_last_delivery_status").state == "unknown"
+    assert init_integration.runtime_data.tracker.messages == []
 
 
 async def test_naive_schedule_is_local_time(

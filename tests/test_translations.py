@@ -52,5 +52,7 @@ def test_every_translation_key_in_code_exists() -> None:
     source = "\n".join(p.read_text(encoding="utf-8") for p in INTEGRATION.rglob("*.py"))
     used = set(re.findall(r'translation_key="([a-z_]+)"', source))
     used |= set(re.findall(r'return "([a-z_]+)", \{', source))
-    assert used
+    used |= set(re.findall(r'_invalid\(\s*"([a-z_]+)"', source))
+    used |= {f"text_{status}" for status in ("expired", "failed")}  # outbox.py: f"text_{status}"
+    assert {"invalid_number", "no_sender", "text_failed", "auth_failed"} <= used
     assert used <= exceptions

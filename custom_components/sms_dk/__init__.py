@@ -16,7 +16,7 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import slugify
 from homeassistant.util.hass_dict import HassKey
 
-from .const import CONF_API_TOKEN, DOMAIN, LOGGER
+from .const import CONF_API_TOKEN, CONF_NOTIFY_NAME, DOMAIN, LOGGER
 from .coordinator import (
     SmsDkConfigEntry,
     SmsDkCreditsCoordinator,
@@ -72,7 +72,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> boo
         client=client,
         coordinator=coordinator,
         tracker=tracker,
-        sender_names=await async_sender_names(hass, entry, client),
+        # Read only when SMS.dk answered: else set-up would wait for a second timeout, and
+        # retry_when_back reads them once SMS.dk is back.
+        sender_names=await async_sender_names(hass, entry, client)
+        if coordinator.last_update_success
+        else None,
     )
     sender.outbox = outbox = Outbox(hass, entry, sender.async_deliver)
     await outbox.async_load()
@@ -103,7 +107,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> boo
         account_device_id=account_device.id,
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    hass.async_create_task(
+    entry.async_create_task(
+        hass,
         discovery.async_load_platform(
             hass,
             Platform.NOTIFY,
@@ -111,7 +116,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> boo
             {CONF_NAME: _legacy_notify_name(hass, entry), ATTR_ENTRY_ID: entry.entry_id},
             hass.data[DATA_HASS_CONFIG],
         ),
-        eager_start=True,
+        "sms_dk classic notify action",
     )
     return True
 
@@ -120,6 +125,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> bo
     """Unload an SMS.dk account, with its classic notify action."""
     if legacy := entry.runtime_data.legacy_notify:
         await legacy.async_remove(hass)
+    # A warning about an account that is not loaded (disabled, say) helps nobody.
+    ir.async_delete_issue(hass, DOMAIN, low_credits_issue_id(entry.entry_id))
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
@@ -127,14 +134,30 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> No
     """Forget the entry's stored deliveries and kept texts, and its repair issue."""
     await async_remove_deliveries(hass, entry.entry_id)
     await async_remove_outbox(hass, entry.entry_id)
-    ir.async_delete_issue(hass, DOMAIN, low_credits_issue_id(entry.entry_id))
+    registry = ir.async_get(hass)
+    for domain, issue_id in list(registry.issues):
+        if domain == DOMAIN and entry.entry_id in issue_id:
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
 def _legacy_notify_name(hass: HomeAssistant, entry: SmsDkConfigEntry) -> str:
-    """The entry's title, made unique among notify actions (notify.sms_dk, notify.sms_dk_2)."""
-    name = entry.title
+    """The name of the entry's classic notify action: chosen once, then kept in the entry.
+
+    The first entry gets notify.sms_dk, a second notify.sms_dk_2, and so on; each keeps its
+    name across restarts, reloads and renames, so automations always reach the same account.
+    """
+    if name := entry.data.get(CONF_NOTIFY_NAME):
+        return str(name)
+    taken = {
+        other.data.get(CONF_NOTIFY_NAME)
+        for other in hass.config_entries.async_entries(DOMAIN)
+        if other.entry_id != entry.entry_id
+    }
+    base = slugify(entry.title) or DOMAIN
+    name = base
     number = 1
-    while hass.services.has_service("notify", slugify(name)):
+    while name in taken or hass.services.has_service("notify", name):
         number += 1
-        name = f"{entry.title} {number}"
+        name = f"{base}_{number}"
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_NOTIFY_NAME: name})
     return name

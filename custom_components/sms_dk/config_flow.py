@@ -152,6 +152,8 @@ class SmsDkConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reauth_entry()
         if user_input is not None:
             token = user_input[CONF_API_TOKEN].strip()
+            if token != entry.data[CONF_API_TOKEN]:
+                self._async_abort_entries_match({CONF_API_TOKEN: token})
             errors = await self._async_validate(token, entry.data[CONF_URL])
             if not errors:
                 return self.async_update_reload_and_abort(
@@ -197,11 +199,15 @@ class SmsDkOptionsFlow(OptionsFlowWithReload):
         """Show the options; the sender names are read from SMS.dk each time."""
         errors: dict[str, str] = {}
         names: list[str] | None
+        # A client of its own: the options also open when the entry is not loaded.
+        client = SmsDkClient(
+            async_get_clientsession(self.hass),
+            self.config_entry.data[CONF_API_TOKEN],
+            base_url=self.config_entry.data[CONF_URL],
+        )
         try:
             names = [
-                name.name
-                for name in await self.config_entry.runtime_data.client.get_sender_names()
-                if name.approved is not False
+                name.name for name in await client.get_sender_names() if name.approved is not False
             ]
         except SmsDkError as err:
             LOGGER.debug("Could not read the approved sender names: %s", err)

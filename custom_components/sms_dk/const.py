@@ -23,6 +23,8 @@ CONF_REPLACE_CHARACTERS: Final = "replace_characters"
 CONF_LOW_CREDITS: Final = "low_credits"
 # The first approved sender name, remembered for when SMS.dk cannot be asked.
 CONF_DEFAULT_SENDER: Final = "default_sender"
+# The name of the entry's classic notify action (notify.<name>), chosen once.
+CONF_NOTIFY_NAME: Final = "notify_name"
 
 # Below this many credits a repair issue warns (0 turns the warning off).
 DEFAULT_LOW_CREDITS: Final = 20

@@ -105,8 +105,10 @@ class DeliveryTracker:
         self.listeners = Listeners()
         self._poll_step = 0
         self._cancel_poll: CALLBACK_TYPE | None = None
-        self._poll_job = HassJob(self._async_poll, "sms_dk delivery poll", cancel_on_shutdown=True)
+        self._poll_job = HassJob(self._start_poll, "sms_dk delivery poll", cancel_on_shutdown=True)
         self._refreshing: dict[str, asyncio.Task[None]] = {}
+        # Set at unload: an old tracker must neither poll, fire events nor write any more.
+        self._closed = False
 
     @property
     def messages(self) -> list[TrackedMessage]:
@@ -115,16 +117,12 @@ class DeliveryTracker:
 
     @property
     def last(self) -> TrackedMessage | None:
-        """The most recently sent message."""
-        return max(self._messages.values(), key=lambda m: m.sent, default=None)
+        """The message sent last (by when it was sent to SMS.dk, not when it is scheduled)."""
+        return next(reversed(self._messages.values()), None)
 
     def last_to(self, receiver: str) -> TrackedMessage | None:
-        """The most recently sent message to *receiver*."""
-        return max(
-            (m for m in self._messages.values() if m.receiver == receiver),
-            key=lambda m: m.sent,
-            default=None,
-        )
+        """The message sent last to *receiver*."""
+        return next((m for m in reversed(self._messages.values()) if m.receiver == receiver), None)
 
     @property
     def polling(self) -> bool:
@@ -139,11 +137,23 @@ class DeliveryTracker:
         self._schedule_poll(restart=True)
 
     async def async_shutdown(self) -> None:
-        """Stop polling and write what is pending (the entry unloads or reloads)."""
+        """Stop polling and write what is pending (the entry unloads or reloads).
+
+        Reads of the log still under way are background tasks of the entry, which the unload
+        cancels; the closed tracker ignores whatever they would bring.
+        """
+        self._closed = True
         if self._cancel_poll:
             self._cancel_poll()
             self._cancel_poll = None
         await self._store.async_save(self._stored())
+
+    @callback
+    def forget_batch(self, batch_id: str) -> None:
+        """Stop following a batch (a cancelled scheduled text)."""
+        for key in [key for key in self._messages if key[0] == batch_id]:
+            del self._messages[key]
+        self._changed()
 
     def _stored(self) -> list[dict[str, Any]]:
         return [m.as_dict() for m in self._messages.values()]
@@ -209,6 +219,8 @@ class DeliveryTracker:
 
     @callback
     def _schedule_poll(self, *, restart: bool = False) -> None:
+        if self._closed:
+            return
         if restart:
             self._poll_step = 0
         if self._cancel_poll:
@@ -225,8 +237,15 @@ class DeliveryTracker:
         self._poll_step += 1
         self._cancel_poll = async_call_later(self._hass, delay, self._poll_job)
 
-    async def _async_poll(self, _now: datetime) -> None:
+    @callback
+    def _start_poll(self, _now: datetime) -> None:
         self._cancel_poll = None
+        # A background task of the entry: an unload cancels a poll under way.
+        self._entry.async_create_background_task(
+            self._hass, self._async_poll(), "sms_dk delivery poll"
+        )
+
+    async def _async_poll(self) -> None:
         for batch_id in self._pending_batches(dt_util.utcnow()):
             await self._async_refresh_batch(batch_id)
         self._schedule_poll()
@@ -237,6 +256,8 @@ class DeliveryTracker:
             page = await self._client.get_log(batch_id=batch_id, limit=LOG_PAGE)
         except SmsDkError as err:
             LOGGER.debug("Could not read the delivery log: %s", err)
+            return
+        if self._closed:
             return
         # The log of the batch, by receiver; only the messages we follow are updated from it.
         logged = {e.receiver: e for e in page.entries if e.batch_id in (None, batch_id)}
@@ -272,5 +293,7 @@ class DeliveryTracker:
 
     @callback
     def _changed(self) -> None:
+        if self._closed:
+            return
         self._store.async_delay_save(self._stored, SAVE_DELAY)
         self.listeners.notify()

@@ -8,13 +8,16 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_API_TOKEN, CONF_PHONE
+from .const import CONF_API_TOKEN, CONF_DEFAULT_SENDER, CONF_PHONE, CONF_SENDER
 from .coordinator import SmsDkConfigEntry
 
 TO_REDACT = {
     CONF_API_TOKEN,
     CONF_WEBHOOK_ID,
     CONF_PHONE,
+    # A numeric sender name is usually the owner's own phone number.
+    CONF_SENDER,
+    CONF_DEFAULT_SENDER,
     "receiver",
     "receivers",
     "title",
@@ -32,7 +35,7 @@ async def async_get_config_entry_diagnostics(
     return {
         "entry": {
             "data": async_redact_data(dict(entry.data), TO_REDACT),
-            "options": dict(entry.options),
+            "options": async_redact_data(dict(entry.options), TO_REDACT),
             "recipients": [
                 async_redact_data({"title": subentry.title, **subentry.data}, TO_REDACT)
                 for subentry in entry.subentries.values()
@@ -45,7 +48,7 @@ async def async_get_config_entry_diagnostics(
             if coordinator.last_exception
             else None,
         },
-        "sender_names": list(data.sender.sender_names)
+        "sender_names": len(data.sender.sender_names)
         if data.sender.sender_names is not None
         else None,
         "outbox": {

@@ -48,6 +48,8 @@ class SmsDkEntity(Entity):
     """An entity of an SMS.dk account, on the account's device or a recipient's."""
 
     _attr_has_entity_name = True
+    # Pushed by the delivery tracker and the outbox, never polled.
+    _attr_should_poll = False
 
     def __init__(
         self, entry: SmsDkConfigEntry, key: str, subentry: ConfigSubentry | None = None

@@ -13,9 +13,7 @@ from homeassistant.components.notify.const import (
     NotifyEntityFeature,
 )
 from homeassistant.components.notify.legacy import NOTIFY_SERVICES, BaseNotificationService
-from homeassistant.config_entries import (
-    ConfigSubentry,
-)
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
@@ -88,7 +86,11 @@ async def async_get_service(
     entry: SmsDkConfigEntry | None = hass.config_entries.async_get_entry(
         discovery_info[ATTR_ENTRY_ID]
     )
-    if entry is None:
+    if entry is None or entry.state not in (
+        ConfigEntryState.SETUP_IN_PROGRESS,
+        ConfigEntryState.LOADED,
+    ):
+        # A stale call, or the entry unloaded before its action could be set up.
         return None
     service = SmsDkNotificationService(entry)
     entry.runtime_data.legacy_notify = service

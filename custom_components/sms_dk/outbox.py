@@ -132,6 +132,10 @@ class Outbox:
         self._lock = asyncio.Lock()
         self._cancel_retry: CALLBACK_TYPE | None = None
         self._retry_job = HassJob(self._async_retry, "sms_dk outbox", cancel_on_shutdown=True)
+        # Whether the last try failed: then a new text waits behind the kept ones.
+        self._blocked = False
+        # Set at unload: an old outbox must neither retry nor write any more.
+        self._closed = False
 
     @property
     def items(self) -> list[QueuedText]:
@@ -148,18 +152,30 @@ class Outbox:
         """Whether a retry is scheduled."""
         return self._cancel_retry is not None
 
+    @property
+    def blocked(self) -> bool:
+        """Whether kept texts wait because SMS.dk failed them (not just for their time)."""
+        return self._blocked and bool(self._items)
+
     async def async_load(self) -> None:
         """Restore the stored texts and try them soon."""
         for data in await self._store.async_load() or []:
             if item := QueuedText.from_dict(data):
                 self._items.append(item)
         if self._items:
+            self._blocked = True
             self._schedule(RETRY_DELAYS[0])
 
     async def async_shutdown(self) -> None:
-        """Stop retrying and write the texts down (the entry unloads)."""
+        """Stop retrying and write the texts down (the entry unloads or reloads).
+
+        A retry under way is let finish first (cut short, it could not tell which receivers
+        SMS.dk took, and the next start would send them again).
+        """
+        self._closed = True
         self._cancel()
-        await self._store.async_save(self._stored())
+        async with self._lock:
+            await self._store.async_save(self._stored())
 
     async def async_add(self, prepared: Prepared, err: SmsDkError | None) -> None:
         """Keep *prepared* for later, as *err* kept it from SMS.dk.
@@ -174,10 +190,15 @@ class Outbox:
             error=_reason(err) if err else self._items[0].error,
         )
         self._items.append(item)
-        LOGGER.warning(
-            "SMS.dk could not take a text now (%s); it is kept and sent when SMS.dk answers again",
-            item.error,
-        )
+        if err is not None:
+            self._blocked = True
+            LOGGER.warning(
+                "SMS.dk could not take a text now (%s); it is kept and sent when SMS.dk answers"
+                " again",
+                item.error,
+            )
+        else:
+            LOGGER.info("A text waits behind %d kept text(s)", len(self._items) - 1)
         self._fire(item, "queued", prepared.receivers)
         await self._store.async_save(self._stored())
         self.listeners.notify()
@@ -208,6 +229,8 @@ class Outbox:
     @callback
     def _schedule(self, delay: float) -> None:
         self._cancel()
+        if self._closed:
+            return
         self._cancel_retry = async_call_later(self._hass, delay, self._retry_job)
 
     async def _async_retry(self, _now: datetime) -> None:
@@ -215,14 +238,20 @@ class Outbox:
         await self.async_send_now()
 
     async def async_send_now(self) -> None:
-        """Try the kept texts now; a new text calls this first, so that the order is kept."""
-        if not self._items:
+        """Try the kept texts now; a new text calls this first, so that the order is kept.
+
+        If a try is already under way, this does not wait for it: the caller is an action, and
+        a text of its own then simply waits its turn.
+        """
+        if not self._items or self._lock.locked() or self._closed:
             return
         self._cancel()
         async with self._lock:
             delay = await self._async_send_waiting()
-        await self._store.async_save(self._stored())
+            await self._store.async_save(self._stored())
         self.listeners.notify()
+        if delay is None and self._items:
+            delay = 0  # texts added while this try ran: their turn now
         if delay is not None:
             self._schedule(delay)
 
@@ -276,6 +305,7 @@ class Outbox:
                     error=_reason(err),
                 )
                 self._items[self._items.index(item)] = updated
+                self._blocked = True
                 delay = self._delay(err, updated.attempts)
                 return delay if next_delay is None else min(next_delay, delay)
             # Refused for good (the sender name is no longer approved, say).
@@ -285,6 +315,8 @@ class Outbox:
                 "failed",
                 _reason(err),
             )
+        # Only now: while this try ran, new texts had to wait behind the kept ones.
+        self._blocked = False
         return next_delay
 
     @callback
@@ -300,7 +332,7 @@ class Outbox:
         ir.async_create_issue(
             self._hass,
             DOMAIN,
-            f"text_not_sent_{item.id}",
+            f"text_not_sent_{self._entry.entry_id}_{item.id}",
             is_fixable=False,
             is_persistent=False,
             severity=ir.IssueSeverity.ERROR,

@@ -255,13 +255,13 @@ class SmsSender:
             text=analysis.text,
             format=analysis.format,
             parts=analysis.parts,
-            sender=self._sender(request.sender),
+            sender=await self._async_sender(request.sender),
             scheduled=self._scheduled(request.scheduled),
             reference=self._reference(request.reference),
         )
         # Texts kept from an outage go first: the order they were sent in is the order they go.
         await self.outbox.async_send_now()
-        if self.outbox.items:
+        if self.outbox.blocked:
             # SMS.dk is still away (or waits for a new token or credits): this text waits its
             # turn, and the caller does not wait for a second failure.
             await self.outbox.async_add(prepared, None)
@@ -395,7 +395,7 @@ class SmsSender:
             raise _invalid("message_too_long", parts=str(analysis.parts), max_parts=str(MAX_PARTS))
         return analysis
 
-    def _sender(self, requested: str | None) -> str:
+    async def _async_sender(self, requested: str | None) -> str:
         sender = (
             (requested or "").strip()
             or self._entry.options.get(CONF_SENDER)
@@ -407,7 +407,10 @@ class SmsSender:
         if not is_valid_sender_name(sender):
             raise _invalid("invalid_sender", sender=sender)
         if self.sender_names is not None and sender not in self.sender_names:
-            raise self._unapproved(sender)
+            # Approved since the list was read? Ask SMS.dk once more before refusing.
+            await self.async_update_sender_names()
+            if self.sender_names is not None and sender not in self.sender_names:
+                raise self._unapproved(sender)
         return str(sender)
 
     def _unapproved(self, sender: str) -> ServiceValidationError:

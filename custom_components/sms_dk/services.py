@@ -129,6 +129,9 @@ async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
             reference=call.data.get(ATTR_REFERENCE),
         )
     )
+    if not outcome.accepted and not outcome.queued:
+        # Nobody gets the text: that is an error, whether or not a response was asked for.
+        outcome.raise_for_rejections()
     # A partial success is not an error here: the response says who was rejected and why.
     return outcome.as_response() if call.return_response else None
 
@@ -147,3 +150,4 @@ async def _async_cancel_scheduled(call: ServiceCall) -> None:
         ) from err
     except SmsDkError as err:
         raise action_error(call.hass, entry, err) from err
+    entry.runtime_data.tracker.forget_batch(batch_id)

@@ -314,6 +314,9 @@ class SmsDkSimulator:
         if faults.applies_to(path):
             if faults.delay > 0:
                 await asyncio.sleep(faults.delay)
+            if faults.hold is not None:
+                # Answer only when the test says so (works with a frozen clock, unlike delay).
+                await faults.hold.wait()
             if faults.drop_connection:
                 return None
             fault = self._fault_answer(faults)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
@@ -35,6 +36,8 @@ class Faults:
     """
 
     delay: float = 0.0
+    # When set, every request waits for this event before it is answered.
+    hold: asyncio.Event | None = None
     server_error: bool = False
     bad_gateway: bool = False
     html_404: bool = False
