@@ -31,6 +31,7 @@ from .reports import async_register_reports
 from .sender import SmsSender, async_sender_names
 from .services import async_setup_services
 from .smsdk import SmsDkClient
+from .smsdk.phone import load_metadata
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS: list[Platform] = [Platform.NOTIFY, Platform.SENSOR]
@@ -42,6 +43,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions."""
     hass.data[DATA_HASS_CONFIG] = config
     async_setup_services(hass)
+    # Numbers are checked in the event loop: their countries' plans must be loaded already.
+    await hass.async_add_executor_job(load_metadata)
     return True
 
 

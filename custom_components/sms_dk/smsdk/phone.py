@@ -9,8 +9,18 @@ before any request.
 from __future__ import annotations
 
 import phonenumbers
+from phonenumbers.phonemetadata import PhoneMetadata
 
 DEFAULT_REGION = "DK"
+
+
+def load_metadata() -> None:
+    """Load every country's numbering plan now (blocking: disk reads).
+
+    phonenumbers otherwise imports a country's plan the first time it sees one of its numbers;
+    calling this from an executor keeps those imports out of an event loop.
+    """
+    PhoneMetadata.load_all()
 
 
 class InvalidPhoneNumberError(ValueError):
