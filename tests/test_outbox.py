@@ -326,16 +326,19 @@ async def test_corrupt_outbox_storage_is_ignored(
     assert config_entry.runtime_data.outbox.items == []
 
 
+@pytest.mark.parametrize("back", [True, False])
 async def test_reload_during_a_retry_sends_once(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
     init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
+    back: bool,
 ) -> None:
-    """A reload while a kept text is being sent lets that try finish: the text goes once."""
+    """A reload while a kept text is being sent lets that try finish: the text goes once,
+    whether that try succeeds or fails (then the new entry sends it, the old one no more)."""
     simulator.faults.server_error = True
     await send_sms(hass, MOR, message=TEXT)
-    simulator.faults.server_error = False
+    simulator.faults.server_error = not back
     simulator.faults.hold = asyncio.Event()
     simulator.faults.only_paths = {"/v1/sms/send"}
     freezer.tick(timedelta(seconds=31))
@@ -349,10 +352,36 @@ async def test_reload_during_a_retry_sends_once(
     simulator.faults.hold.set()
     assert await reload
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert len(simulator.sends) == 2  # the new entry did not send it again
+    if back:
+        assert len(simulator.sends) == 2  # the new entry did not send it again
+    simulator.faults.server_error = False
+    simulator.faults.hold = None
     await tick(hass, freezer, 3600)
     assert texts_to(simulator, MOR) == [TEXT]
+    assert len(simulator.sends) == (2 if back else 3)
     assert hass.states.get(QUEUED).state == "0"
+
+
+async def test_texts_queued_during_a_successful_try_go_right_after(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A text that queued behind a try under way goes as soon as that try succeeded."""
+    simulator.faults.server_error = True
+    simulator.faults.only_paths = {"/v1/sms/send"}
+    await send_sms(hass, MOR, message="første")
+    simulator.faults.server_error = False
+    simulator.faults.hold = asyncio.Event()
+    first = hass.async_create_task(send_sms(hass, MOR, message="anden"))
+    while len(simulator.sends) < 2:  # "første" is being sent again
+        await asyncio.sleep(0)
+    third = await send_sms(hass, FAR, message="tredje")  # SMS.dk was failing: waits its turn
+    assert third["queued"] == [FAR]
+    simulator.faults.hold.set()
+    await first
+    await hass.async_block_till_done()
+    assert [m.message for m in simulator.messages] == ["første", "anden", "tredje"]
 
 
 async def test_concurrent_texts_during_an_outage_do_not_wait_in_line(

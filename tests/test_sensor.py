@@ -137,10 +137,19 @@ async def test_removing_the_entry_cleans_up(
     await hass.config_entries.async_unload(config_entry.entry_id)
     key = f"{DOMAIN}.{config_entry.entry_id}.deliveries"
     assert key in hass_storage
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        "low_credits_another_entry",
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="low_credits",
+    )
     await hass.config_entries.async_remove(config_entry.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage
     assert issue_registry.async_get_issue(DOMAIN, f"low_credits_{config_entry.entry_id}") is None
+    assert issue_registry.async_get_issue(DOMAIN, "low_credits_another_entry") is not None
 
 
 async def test_diagnostics(

@@ -125,9 +125,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> boo
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> bool:
-    """Unload an SMS.dk account, with its classic notify action."""
-    if legacy := entry.runtime_data.legacy_notify:
-        await legacy.async_remove(hass)
+    """Unload an SMS.dk account (its classic notify action goes with it: see notify.py)."""
     # A warning about an account that is not loaded (disabled, say) helps nobody.
     ir.async_delete_issue(hass, DOMAIN, low_credits_issue_id(entry.entry_id))
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

@@ -257,8 +257,6 @@ class DeliveryTracker:
         except SmsDkError as err:
             LOGGER.debug("Could not read the delivery log: %s", err)
             return
-        if self._closed:
-            return
         # The log of the batch, by receiver; only the messages we follow are updated from it.
         logged = {e.receiver: e for e in page.entries if e.batch_id in (None, batch_id)}
         for key, current in list(self._messages.items()):

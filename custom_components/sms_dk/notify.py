@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any, override
 
 from homeassistant.components.notify import NotifyEntity
@@ -94,6 +95,7 @@ async def async_get_service(
         return None
     service = SmsDkNotificationService(entry)
     entry.runtime_data.legacy_notify = service
+    entry.async_on_unload(partial(service.async_remove, hass))
     return service
 
 
