@@ -12,19 +12,20 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components.sms_dk.const import DOMAIN
 
 
-async def send_sms(
-    hass: HomeAssistant, *recipients: str, message: str = "Alarm i stuen", **data: Any
-) -> dict[str, Any]:
-    """Call sms_dk.send_sms and return its response."""
+async def send_sms_call(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
+    """Call sms_dk.send_sms with *data* as it is, and return its response."""
     response = await hass.services.async_call(
-        DOMAIN,
-        "send_sms",
-        {"recipients": list(recipients), "message": message} | data,
-        blocking=True,
-        return_response=True,
+        DOMAIN, "send_sms", data, blocking=True, return_response=True
     )
     assert response is not None
     return dict(response)
+
+
+async def send_sms(
+    hass: HomeAssistant, *recipients: str, message: str = "Alarm i stuen", **data: Any
+) -> dict[str, Any]:
+    """Send *message* to *recipients* with sms_dk.send_sms and return its response."""
+    return await send_sms_call(hass, recipients=list(recipients), message=message, **data)
 
 
 async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:

@@ -11,6 +11,7 @@ from homeassistant.components.notify import (
     DOMAIN as NOTIFY_DOMAIN,
     SERVICE_SEND_MESSAGE,
 )
+from homeassistant.components.notify.legacy import NOTIFY_SERVICES
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -263,6 +264,18 @@ async def test_unload_before_the_classic_action_exists(
     assert not hass.services.has_service(NOTIFY_DOMAIN, "sms_dk")
 
 
+async def test_classic_action_registered_after_unload_is_not(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """If the notify integration registers the action only after the entry unloaded (its set-up
+    runs in a task of its own), nothing is registered."""
+    service = hass.data[NOTIFY_SERVICES][DOMAIN][0]
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    assert not hass.services.has_service(NOTIFY_DOMAIN, "sms_dk")
+    await service.async_register_services()
+    assert not hass.services.has_service(NOTIFY_DOMAIN, "sms_dk")
+
+
 async def test_classic_action_names_are_kept(
     hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
 ) -> None:
@@ -285,5 +298,4 @@ async def test_classic_action_names_are_kept(
     await hass.async_block_till_done()
     assert hass.services.has_service(NOTIFY_DOMAIN, "sms_dk")
     assert hass.services.has_service(NOTIFY_DOMAIN, "sms_dk_2")
-    assert init_integration.runtime_data.legacy_notify is not None
     assert init_integration.data["notify_name"] == "sms_dk"

@@ -15,16 +15,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_dk.const import CONF_REPLACE_CHARACTERS, CONF_SENDER, DOMAIN
 from tests.conftest import FAR, MOR
+from tests.helpers import send_sms_call as send
 from tests.simulator import SmsDkSimulator
-
-
-async def send(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
-    """Call sms_dk.send_sms and return its response."""
-    response = await hass.services.async_call(
-        DOMAIN, "send_sms", data, blocking=True, return_response=True
-    )
-    assert response is not None
-    return dict(response)
 
 
 async def test_send_sms_response(

@@ -17,7 +17,6 @@ from .smsdk import SmsDkAuthenticationError, SmsDkClient, SmsDkError
 
 if TYPE_CHECKING:
     from .delivery import DeliveryTracker
-    from .notify import SmsDkNotificationService
     from .outbox import Outbox
     from .sender import SmsSender
 
@@ -34,7 +33,6 @@ class SmsDkRuntimeData:
     tracker: DeliveryTracker
     outbox: Outbox
     account_device_id: str
-    legacy_notify: SmsDkNotificationService | None = None
 
 
 class SmsDkCreditsCoordinator(DataUpdateCoordinator[float]):

@@ -38,6 +38,8 @@ DATA_FORMAT = "format"
 DATA_SCHEDULED = "scheduled"
 DATA_REFERENCE = "reference"
 DATA_REPLACE_CHARACTERS = "replace_characters"
+# While an entry is in one of these, its classic action may be set up.
+ACTIVE_STATES = (ConfigEntryState.SETUP_IN_PROGRESS, ConfigEntryState.LOADED)
 DATA_KEYS = {DATA_SENDER, DATA_FORMAT, DATA_SCHEDULED, DATA_REFERENCE, DATA_REPLACE_CHARACTERS}
 
 
@@ -87,14 +89,10 @@ async def async_get_service(
     entry: SmsDkConfigEntry | None = hass.config_entries.async_get_entry(
         discovery_info[ATTR_ENTRY_ID]
     )
-    if entry is None or entry.state not in (
-        ConfigEntryState.SETUP_IN_PROGRESS,
-        ConfigEntryState.LOADED,
-    ):
+    if entry is None or entry.state not in ACTIVE_STATES:
         # A stale call, or the entry unloaded before its action could be set up.
         return None
     service = SmsDkNotificationService(entry)
-    entry.runtime_data.legacy_notify = service
     entry.async_on_unload(partial(service.async_remove, hass))
     return service
 
@@ -105,6 +103,16 @@ class SmsDkNotificationService(BaseNotificationService):
     def __init__(self, entry: SmsDkConfigEntry) -> None:
         """Send through *entry*."""
         self._entry = entry
+
+    @override
+    async def async_register_services(self) -> None:
+        """Register the action, unless the entry unloaded meanwhile.
+
+        The notify integration sets the action up in a task of its own, which an unload does
+        not wait for: registering after the unload removed it would leave a stale action.
+        """
+        if self._entry.state in ACTIVE_STATES:
+            await super().async_register_services()
 
     @override
     async def async_send_message(self, message: str = "", **kwargs: Any) -> None:
