@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 
@@ -33,3 +35,23 @@ async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: flo
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def ticking[T](
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, awaitable: Awaitable[T], step: float = 0.1
+) -> T:
+    """Await *awaitable* while the frozen clock moves on in small steps.
+
+    Under the frozen clock a timeout never fires by itself; this lets a request time out (or a
+    late answer come) as it would in real time, without blocking on Home Assistant's tasks.
+    """
+    task = asyncio.ensure_future(awaitable)
+    for _ in range(3000):
+        for _ in range(20):
+            if task.done():
+                return task.result()
+            await asyncio.sleep(0)
+        freezer.tick(timedelta(seconds=step))
+        async_fire_time_changed(hass)
+    task.cancel()
+    raise AssertionError("still waiting after 300 s")

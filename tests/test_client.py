@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+import gzip
 import json
+import socket
+import struct
 from typing import Any
+import zlib
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -31,8 +35,10 @@ from custom_components.sms_dk.smsdk import (
     SmsDkServerError,
     SmsDkTimeoutError,
     SmsDkValidationError,
+    token_is_well_formed,
 )
-from custom_components.sms_dk.smsdk.client import format_scheduled
+from custom_components.sms_dk.smsdk.codes import parse_remaining, parse_retry_after
+from custom_components.sms_dk.smsdk.fields import format_scheduled
 from custom_components.sms_dk.smsdk.models import as_float, as_receiver, parse_time_sent
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 
@@ -59,12 +65,18 @@ class Canned:
     status: int = 200
     body: str = "{}"
     content_type: str = "application/json"
+    # Sent as they are; a Content-Type here (with its charset) replaces content_type.
+    headers: dict[str, str] = field(default_factory=dict)
+    # When set, the body's exact bytes (body is then ignored).
+    raw: bytes | None = None
     url: str = ""
     seen: list[web.Request] = field(default_factory=list)
 
-    def answer(self, status: int, body: Any) -> None:
+    def answer(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         self.status = status
         self.body = body if isinstance(body, str) else json.dumps(body)
+        self.headers = headers or {}
+        self.raw = None
 
 
 @pytest.fixture
@@ -74,7 +86,15 @@ async def canned(socket_enabled: None) -> AsyncGenerator[Canned]:
 
     async def handler(request: web.Request) -> web.Response:
         state.seen.append(request)
-        return web.Response(status=state.status, text=state.body, content_type=state.content_type)
+        if state.raw is not None or "Content-Type" in state.headers:
+            raw = state.body.encode() if state.raw is None else state.raw
+            return web.Response(status=state.status, body=raw, headers=state.headers)
+        return web.Response(
+            status=state.status,
+            text=state.body,
+            content_type=state.content_type,
+            headers=state.headers,
+        )
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handler)
@@ -297,6 +317,7 @@ async def test_wrong_token(session: aiohttp.ClientSession, simulator: SmsDkSimul
         ("malformed_json", SmsDkMalformedResponseError, None, 200),
         ("unexpected_shape", SmsDkMalformedResponseError, None, None),
         ("drop_connection", SmsDkConnectionError, None, None),
+        ("page_status", SmsDkServerError, None, 503),
     ],
 )
 async def test_faults(
@@ -308,7 +329,7 @@ async def test_faults(
     http_status: int | None,
 ) -> None:
     """Every kind of broken answer becomes its own exception."""
-    setattr(simulator.faults, fault, True)
+    setattr(simulator.faults, fault, 503 if fault == "page_status" else True)
     with pytest.raises(error) as err:
         await client.get_credits()
     assert err.value.code == code
@@ -404,6 +425,8 @@ async def test_cool_down_remaining_with_decimals(
         (404, {"status": "error"}, SmsDkNotFoundError),
         (429, {"status": "error", "message": "Slow down"}, SmsDkRateLimitError),
         (503, {"status": "error"}, SmsDkServerError),
+        (500, {"status": "error", "messageCode": 4242}, SmsDkServerError),
+        (507, {"message": "Insufficient Storage"}, SmsDkServerError),
         (418, {"status": "error", "messageCode": 1999, "message": "Teapot"}, SmsDkApiError),
         (200, {"status": "error", "messageCode": 4242}, SmsDkApiError),
     ],
@@ -623,3 +646,642 @@ async def test_every_success_code(canned: Canned, canned_client: SmsDkClient, ro
     result = await canned_client.send(receiver="4522113344", sender="SMSDKDemo", message="x")
     assert result.code == row.code
     assert result.batch_id == "b"
+
+
+# --- cool-downs and outages, whoever answers ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("plain", "header", "retry_after"),
+    [
+        (False, None, None),
+        (True, "120", 120.0),
+        (False, " 7 ", 7.0),
+        (True, "soon", None),
+        (False, "-5", None),
+        (False, "Wed, 21 Oct 2015 07:28:00 GMT", 0.0),  # long past: no need to wait
+    ],
+)
+async def test_429_page_is_a_cool_down(
+    client: SmsDkClient,
+    simulator: SmsDkSimulator,
+    plain: bool,
+    header: str | None,
+    retry_after: float | None,
+) -> None:
+    """Any 429 (a rate limiter's HTML or text page) is a cool-down, timed by Retry-After."""
+    simulator.faults.page_status = 429
+    simulator.faults.page_text_plain = plain
+    simulator.faults.retry_after_header = header
+    with pytest.raises(SmsDkRateLimitError) as err:
+        await client.get_credits()
+    assert (err.value.code, err.value.http_status) == (None, 429)
+    assert err.value.retry_after == retry_after
+    assert err.value.message == "SMS.dk asks to wait before the next request (HTTP 429)"
+
+
+async def test_429_retry_after_date(client: SmsDkClient, simulator: SmsDkSimulator) -> None:
+    """A Retry-After HTTP-date is the time left until then."""
+    when = datetime.now(UTC) + timedelta(seconds=90)
+    simulator.faults.page_status = 429
+    simulator.faults.retry_after_header = when.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    with pytest.raises(SmsDkRateLimitError) as err:
+        await client.get_credits()
+    assert err.value.retry_after is not None
+    assert 80 <= err.value.retry_after <= 90
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "header", "code", "message", "retry_after"),
+    [
+        # The API's own cool-down: its remaining time wins over the header.
+        (409, {"messageCode": 1050, "message": "There is a cool down. remaining: 42"}, "7", 1050,
+         "There is a cool down. remaining: 42", 42.0),
+        # Its cool-down without a number: the header says how long.
+        (409, {"messageCode": 1050, "message": "There is a cool down. remaining:"}, "7", 1050,
+         "There is a cool down. remaining:", 7.0),
+        (200, {"status": "error", "messageCode": 1050}, None, 1050,
+         "There is a cool down. remaining:", None),
+        # A 429 is a cool-down whatever code its JSON carries.
+        (429, {"status": "error", "messageCode": 1054, "message": "Invalid token."}, "3", 1054,
+         "Invalid token.", 3.0),
+        (429, {"status": "error", "messageCode": 1059, "message": "x"}, None, 1059, "x", None),
+        (429, [1, 2], "3", None, "SMS.dk asks to wait before the next request (HTTP 429)", 3.0),
+        (429, "Too Many Requests", None, None,
+         "SMS.dk asks to wait before the next request (HTTP 429)", None),
+    ],
+)  # fmt: skip
+async def test_cool_down_sources(
+    canned: Canned,
+    canned_client: SmsDkClient,
+    status: int,
+    body: Any,
+    header: str | None,
+    code: int | None,
+    message: str,
+    retry_after: float | None,
+) -> None:
+    """The remaining time comes from the API's 1050 text, else from Retry-After."""
+    canned.answer(status, body, {"Retry-After": header} if header else None)
+    with pytest.raises(SmsDkRateLimitError) as err:
+        await canned_client.get_credits()
+    assert (err.value.code, err.value.http_status, err.value.message) == (code, status, message)
+    assert err.value.retry_after == retry_after
+
+
+async def test_409_rejected_is_still_rejected(canned: Canned, canned_client: SmsDkClient) -> None:
+    """A JSON 409/1059 keeps its own exception, Retry-After or not."""
+    canned.answer(409, {"status": "error", "messageCode": 1059}, {"Retry-After": "5"})
+    with pytest.raises(SmsDkRejectedError) as err:
+        await canned_client.send(receiver="4522113344", sender="SMSDKDemo", message="x")
+    assert (err.value.code, err.value.http_status) == (1059, 409)
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+@pytest.mark.parametrize(
+    ("body", "content_type", "code", "message"),
+    [
+        ("<html><h1>Bad Gateway</h1></html>", "text/html", None, None),
+        ("upstream connect error", "text/plain", None, None),
+        ("", "text/plain", None, None),
+        ({"status": "error"}, "application/json", None, None),
+        ({"status": "error", "messageCode": 1054, "message": "Invalid token."}, "application/json",
+         1054, "Invalid token."),
+        ({"status": "success", "messageCode": 5000, "result": 5}, "application/json", 5000, None),
+        ([1], "application/json", None, None),
+    ],
+)  # fmt: skip
+async def test_gateway_statuses_are_temporary(
+    canned: Canned,
+    canned_client: SmsDkClient,
+    status: int,
+    body: Any,
+    content_type: str,
+    code: int | None,
+    message: str | None,
+) -> None:
+    """502, 503 and 504 are a temporary server error, whatever the body says."""
+    canned.answer(status, body)
+    canned.content_type = content_type
+    with pytest.raises(SmsDkServerError) as err:
+        await canned_client.get_credits()
+    assert (err.value.code, err.value.http_status) == (code, status)
+    assert err.value.message == (message or f"SMS.dk is unavailable for now (HTTP {status})")
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+async def test_gateway_page_from_the_simulator(
+    client: SmsDkClient, simulator: SmsDkSimulator, status: int
+) -> None:
+    """The simulator's gateway pages, HTML or text, are server errors for every request."""
+    simulator.faults.page_status = status
+    for plain in (False, True):
+        simulator.faults.page_text_plain = plain
+        with pytest.raises(SmsDkServerError) as err:
+            await client.send(receiver="4522113344", sender="SMSDKDemo", message="Hej")
+        assert err.value.http_status == status
+    assert simulator.messages == []
+
+
+async def test_redirect_is_not_followed(canned: Canned, canned_client: SmsDkClient) -> None:
+    """A redirect means a wrong address: not followed (it would turn a POST into a GET)."""
+    canned.answer(
+        301,
+        {"status": "success", "messageCode": 5000, "result": {"batchId": "b"}},
+        {"Location": f"{canned.url}/elsewhere"},
+    )
+    with pytest.raises(SmsDkMalformedResponseError) as err:
+        await canned_client.send(receiver="4522113344", sender="SMSDKDemo", message="x")
+    assert err.value.http_status == 301
+    assert "is the API address right?" in err.value.message
+    assert [(r.method, r.path) for r in canned.seen] == [("POST", "/v1/sms/send")]
+
+
+# --- lost answers: may the text have been sent? -------------------------------------------------
+
+
+def _closed_port() -> int:
+    """A loopback port nobody listens on (connections to it are refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_refused_connection_sent_nothing(
+    session: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    """A refused connection: nothing was sent, the text may be sent again at once."""
+    client = SmsDkClient(session, DEMO_TOKEN, base_url=f"http://127.0.0.1:{_closed_port()}")
+    with pytest.raises(SmsDkConnectionError) as err:
+        await client.send(receiver="4522113344", sender="SMSDKDemo", message="Hej")
+    assert type(err.value) is SmsDkConnectionError
+    assert err.value.may_have_arrived is False
+    assert err.value.message.startswith("Could not reach SMS.dk: ClientConnectorError")
+
+
+async def test_answer_lost_after_processing(client: SmsDkClient, simulator: SmsDkSimulator) -> None:
+    """The connection dies after SMS.dk sent the text: it may have arrived, and it did."""
+    simulator.faults.lose_answers = 1
+    with pytest.raises(SmsDkConnectionError) as err:
+        await client.send(receiver="4522113344", sender="SMSDKDemo", message="Hej")
+    assert type(err.value) is SmsDkConnectionError
+    assert err.value.may_have_arrived is True
+    assert err.value.message.startswith("Lost the connection to SMS.dk: ServerDisconnectedError")
+    # The delivery log, which a caller reads before trying again, has the text.
+    page = await client.get_log()
+    assert [(e.receiver, e.message) for e in page.entries] == [("4522113344", "Hej")]
+    assert simulator.credits == 99.0
+
+
+async def test_connection_dropped_before_processing(
+    client: SmsDkClient, simulator: SmsDkSimulator
+) -> None:
+    """Dropped before SMS.dk processed it: the client cannot tell, so it says "maybe"."""
+    simulator.faults.drop_connection = True
+    with pytest.raises(SmsDkConnectionError) as err:
+        await client.send(receiver="4522113344", sender="SMSDKDemo", message="Hej")
+    assert err.value.may_have_arrived is True
+    simulator.faults.drop_connection = False
+    assert (await client.get_log()).entries == ()
+
+
+async def test_late_answer_is_a_timeout_that_may_have_arrived(
+    session: aiohttp.ClientSession, simulator: SmsDkSimulator
+) -> None:
+    """An answer that comes after the client's timeout: the text was sent all the same."""
+    hold = asyncio.Event()
+    simulator.faults.hold = hold
+    simulator.faults.lose_answers = 1
+    simulator.faults.lose_answer_mode = "late"
+    client = SmsDkClient(session, DEMO_TOKEN, base_url=simulator.url, timeout=0.2)
+    with pytest.raises(SmsDkTimeoutError) as err:
+        await client.send(receiver="4522113344", sender="SMSDKDemo", message="Hej")
+    assert err.value.may_have_arrived is True
+    assert err.value.message == "SMS.dk did not answer within 0.2 seconds"
+    assert [m.message for m in simulator.messages] == ["Hej"]
+    hold.set()
+
+
+async def test_connect_timeout_sent_nothing(simulator: SmsDkSimulator) -> None:
+    """The session's connect timeout (here: no free connection in its pool) sent nothing."""
+    hold = asyncio.Event()
+    simulator.faults.hold = hold
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=1), timeout=aiohttp.ClientTimeout(connect=0.05)
+    ) as one_connection:
+        client = SmsDkClient(one_connection, DEMO_TOKEN, base_url=simulator.url)
+        first = asyncio.create_task(client.get_credits())
+        while not simulator.requests:
+            await asyncio.sleep(0.01)
+        with pytest.raises(SmsDkTimeoutError) as err:
+            await client.send(receiver="4522113344", sender="SMSDKDemo", message="Hej")
+        assert err.value.may_have_arrived is False
+        assert err.value.message.startswith("Could not connect to SMS.dk in time")
+        hold.set()
+        assert await first == 100.0
+    assert simulator.sends == []
+
+
+@dataclass
+class RawServer:
+    """A TCP server that reads one HTTP request and answers it with raw bytes, then closes."""
+
+    reply: bytes = b""
+    reset: bool = False
+    url: str = ""
+
+
+@pytest.fixture
+async def raw_server(socket_enabled: None) -> AsyncGenerator[RawServer]:
+    state = RawServer()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            (
+                int(line.split(b":", 1)[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            ),
+            0,
+        )
+        await reader.readexactly(length)
+        if state.reset:
+            # SO_LINGER 0: close() sends a reset instead of a polite FIN.
+            writer.get_extra_info("socket").setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+            )
+        else:
+            writer.write(state.reply)
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    state.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    try:
+        yield state
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+@pytest.mark.parametrize(
+    ("reply", "reset"),
+    [
+        # An answer cut off in the middle of its body.
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+            False,
+        ),
+        # Something that is not HTTP at all.
+        (b"SMTP ready\r\n\r\n", False),
+        # Closed without a byte.
+        (b"", False),
+        # Reset by the peer.
+        (b"", True),
+    ],
+)
+async def test_broken_answers_may_have_arrived(
+    session: aiohttp.ClientSession, raw_server: RawServer, reply: bytes, reset: bool
+) -> None:
+    """Whatever breaks after the request went out, the text may have been sent."""
+    raw_server.reply = reply
+    raw_server.reset = reset
+    client = SmsDkClient(session, DEMO_TOKEN, base_url=raw_server.url)
+    with pytest.raises(SmsDkConnectionError) as err:
+        await client.send(receiver="4522113344", sender="SMSDKDemo", message="Hej")
+    assert type(err.value) is SmsDkConnectionError
+    assert err.value.may_have_arrived is True
+    assert err.value.message.startswith("Lost the connection to SMS.dk: ")
+    assert DEMO_TOKEN not in str(err.value)
+
+
+@pytest.mark.parametrize("base_url", ["http://[::1", "not a url", "ftp://127.0.0.1", "http://"])
+async def test_unusable_address(session: aiohttp.ClientSession, base_url: str) -> None:
+    """An address aiohttp cannot use is a connection error that sent nothing."""
+    client = SmsDkClient(session, DEMO_TOKEN, base_url=base_url)
+    with pytest.raises(SmsDkConnectionError) as err:
+        await client.get_credits()
+    assert err.value.may_have_arrived is False
+    assert err.value.message.startswith("Could not make the request (is the API address right?)")
+
+
+def test_connection_error_defaults_to_maybe() -> None:
+    """Built without saying, a connection error is a "maybe": the safe side."""
+    assert SmsDkConnectionError("x").may_have_arrived is True
+    assert SmsDkTimeoutError("x").may_have_arrived is True
+
+
+# --- per-call timeout -----------------------------------------------------------------------
+
+
+async def test_get_credits_timeout_per_call(
+    session: aiohttp.ClientSession, simulator: SmsDkSimulator
+) -> None:
+    """A short probe times out on its own timeout; a generous one outlasts the client's."""
+    hold = asyncio.Event()
+    simulator.faults.hold = hold
+    client = SmsDkClient(session, DEMO_TOKEN, base_url=simulator.url)  # 15 s by default
+    with pytest.raises(SmsDkTimeoutError) as err:
+        await client.get_credits(timeout=0.05)
+    assert err.value.message == "SMS.dk did not answer within 0.05 seconds"
+    hold.set()
+
+    simulator.faults.hold = None
+    simulator.faults.delay = 0.1
+    impatient = SmsDkClient(session, DEMO_TOKEN, base_url=simulator.url, timeout=0.01)
+    assert await impatient.get_credits(timeout=5) == 100.0
+    with pytest.raises(SmsDkTimeoutError):
+        await impatient.get_credits()
+    await asyncio.sleep(0.1)  # let the simulator's slow handler finish before the test ends
+
+
+# --- the token is never sent broken, and never shown ------------------------------------------
+
+BAD_TOKENS = [
+    "x\r\nX-Evil: 1",
+    "a b",
+    "\t",
+    "tok\x00en",
+    "tok\x7fen",
+    "tøken",
+    "\u200btoken",
+    "token\u00a0",
+    "",
+]
+
+PUBLIC_CALLS: dict[str, Callable[[SmsDkClient], Awaitable[object]]] = {
+    "get_credits": lambda c: c.get_credits(),
+    "get_sender_names": lambda c: c.get_sender_names(),
+    "send": lambda c: c.send(receiver="4522113344", sender="SMSDKDemo", message="Hej"),
+    "get_log": lambda c: c.get_log(),
+    "cancel_scheduled": lambda c: c.cancel_scheduled("b-1"),
+}
+
+
+def test_token_is_well_formed() -> None:
+    assert token_is_well_formed(DEMO_TOKEN)
+    assert token_is_well_formed("Ab0-._~+/=!#$%&'*^`|")
+    for token in BAD_TOKENS:
+        assert not token_is_well_formed(token), repr(token)
+
+
+@pytest.mark.parametrize("token", BAD_TOKENS, ids=repr)
+@pytest.mark.parametrize("call", PUBLIC_CALLS)
+async def test_broken_token_is_never_sent(
+    session: aiohttp.ClientSession, simulator: SmsDkSimulator, token: str, call: str
+) -> None:
+    """A token that cannot go in a header makes no request, and the error does not quote it."""
+    client = SmsDkClient(session, token, base_url=simulator.url)
+    with pytest.raises(SmsDkAuthenticationError) as err:
+        await PUBLIC_CALLS[call](client)
+    assert err.value.message == (
+        "The API token is empty"
+        if not token
+        else "The API token contains characters that cannot be sent (spaces, line breaks,"
+        " control or non-ASCII characters)"
+    )
+    assert simulator.requests == []
+    if token.strip():
+        assert token not in str(err.value)
+        assert token not in repr(err.value)
+
+
+async def test_token_echoed_by_the_server_is_hidden(
+    canned: Canned, session: aiohttp.ClientSession
+) -> None:
+    """An answer that quotes the token does not put it in the error."""
+    token = "s3cret-token-4242"
+    client = SmsDkClient(session, token, base_url=canned.url)
+    canned.answer(401, {"status": "error", "messageCode": 1054, "message": f"Bad token {token}"})
+    with pytest.raises(SmsDkAuthenticationError) as auth:
+        await client.get_credits()
+    canned.answer(429, {"message": f"Slow down, {token}"})
+    with pytest.raises(SmsDkRateLimitError) as cool:
+        await client.get_credits()
+    canned.answer(503, {"message": f"Down for {token}"})
+    with pytest.raises(SmsDkServerError) as down:
+        await client.get_credits()
+    assert [auth.value.message, cool.value.message, down.value.message] == [
+        "Bad token ***",
+        "Slow down, ***",
+        "Down for ***",
+    ]
+    for err in (auth.value, cool.value, down.value):
+        assert token not in str(err)
+        assert token not in repr(err)
+
+
+async def test_token_in_a_broken_address_is_hidden(session: aiohttp.ClientSession) -> None:
+    """A token pasted into the address field does not come back in the error text."""
+    token = "s3cret-token-4242"
+    client = SmsDkClient(session, token, base_url=f"http://[{token}")
+    with pytest.raises(SmsDkConnectionError) as err:
+        await client.get_credits()
+    assert "***" in str(err.value)
+    assert token not in str(err.value)
+    assert token not in repr(err.value)
+
+
+# --- nothing but SmsDkError escapes ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-14))),
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))),
+    ],
+)
+async def test_schedule_beyond_the_calendar(
+    client: SmsDkClient, simulator: SmsDkSimulator, when: datetime
+) -> None:
+    """A time with no Danish equivalent is refused like the API's own 1029, unsent."""
+    with pytest.raises(SmsDkValidationError) as err:
+        format_scheduled(when)
+    assert (err.value.code, err.value.field) == (1029, "scheduled")
+    assert err.value.message == "The date and time is not following the ISO 8601 standard."
+    with pytest.raises(SmsDkValidationError) as err:
+        await client.send(receiver="4522113344", sender="SMSDKDemo", message="x", scheduled=when)
+    assert (err.value.code, err.value.field) == (1029, "scheduled")
+    assert simulator.requests == []
+
+
+@pytest.mark.parametrize(
+    ("receiver", "code"),
+    [("²²", 1060), ("٤٥٢٢١١٣٣٤٤", 1060), ("1234567890123456", 1064), ("9" * 5000, 1064)],
+)
+async def test_receiver_refused_locally(
+    client: SmsDkClient, simulator: SmsDkSimulator, receiver: str, code: int
+) -> None:
+    """Digits int() would refuse or misread, or too many for any phone number, are not sent."""
+    with pytest.raises(SmsDkValidationError) as err:
+        await client.send(receiver=receiver, sender="SMSDKDemo", message="x")
+    assert (err.value.code, err.value.field) == (code, "receiver")
+    assert err.value.message == RESPONSE_CODES[code].message
+    assert simulator.requests == []
+
+
+async def test_lone_surrogate_is_not_sent(client: SmsDkClient, simulator: SmsDkSimulator) -> None:
+    """Text that has no UTF-8 form is refused before the request."""
+    with pytest.raises(SmsDkValidationError) as err:
+        await client.send(receiver="4522113344", sender="SMSDKDemo", message="a\ud800b")
+    assert err.value.message == (
+        "The request holds text that cannot be sent (a lone UTF-16 surrogate)"
+    )
+    assert simulator.requests == []
+
+
+async def test_text_is_sent_as_utf8(client: SmsDkClient, simulator: SmsDkSimulator) -> None:
+    """Non-ASCII text goes out as UTF-8 JSON, whatever the session's own serialiser."""
+    await client.send(receiver="4522113344", sender="SMSDKDemo", message="Ærø 🔥")
+    sent = simulator.sends[-1]
+    assert sent.headers["Content-Type"] == "application/json"
+    assert '"message": "Ærø 🔥"' in sent.text
+    assert sent.json["message"] == "Ærø 🔥"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "raw", "expected"),
+    [
+        # Charsets Python does not know, or knows as no text encoding: read as UTF-8.
+        (
+            "application/json; charset=no-such-charset",
+            '{"result": "7,5", "message": "æ"}'.encode(),
+            7.5,
+        ),
+        ("application/json; charset=base64", b'{"result": 8}', 8.0),
+        ("application/json; charset=idna", b'{"result": 9}', 9.0),
+        ("text/plain; charset=rot13", b'{"result": 10}', 10.0),
+        # A declared charset Python knows is honoured.
+        ("application/json; charset=utf-16", '{"result": 11}'.encode("utf-16"), 11.0),
+        ("application/json; charset=latin-1", b'{"result": "12", "message": "\xe6"}', 12.0),
+        # No Content-Type at all.
+        ("", b'{"result": 13}', 13.0),
+    ],
+)
+async def test_odd_charsets(
+    canned: Canned, canned_client: SmsDkClient, content_type: str, raw: bytes, expected: float
+) -> None:
+    """The declared charset never breaks reading an answer."""
+    canned.answer(200, "", {"Content-Type": content_type} if content_type else None)
+    canned.raw = raw
+    assert await canned_client.get_credits() == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"status": "success", "result": NaN}',
+        '{"status": "success", "result": Infinity}',
+        '{"status": "success", "result": -Infinity}',
+        '{"status": "success", "result": "1e999"}',
+        '{"status": "success", "result": ' + "9" * 400 + "}",
+        '{"status": "success", "result": ' + "9" * 5000 + "}",
+        "[" * 100_000 + "]" * 100_000,
+        '{"status": "success", "messageCode": ' + "9" * 400 + ', "result": "x"}',
+    ],
+    ids=["nan", "inf", "-inf", "1e999", "400 digits", "5000 digits", "deep", "huge code"],
+)
+async def test_numbers_beyond_floats(canned: Canned, canned_client: SmsDkClient, body: str) -> None:
+    """Non-finite, enormous or deeply nested JSON is a malformed answer, not a crash."""
+    canned.answer(200, body)
+    with pytest.raises(SmsDkMalformedResponseError):
+        await canned_client.get_credits()
+
+
+def test_retry_after_parsing() -> None:
+    now = datetime(2015, 10, 21, 7, 27, tzinfo=UTC)
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("") is None
+    assert parse_retry_after("120", now=now) == 120.0
+    assert parse_retry_after("1.5", now=now) is None
+    assert parse_retry_after("٣", now=now) is None
+    assert parse_retry_after("9" * 400, now=now) is None
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=now) == 60.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 -0000", now=now) == 60.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:26:00 GMT", now=now) == 0.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 +9999", now=now) is None
+    assert parse_retry_after("tomorrow", now=now) is None
+    assert parse_remaining("There is a cool down. remaining: " + "9" * 400) is None
+
+
+# --- content codings, undone by the client itself ------------------------------------------------
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(wbits=-15)
+    return compressor.compress(data) + compressor.flush()
+
+
+@pytest.mark.parametrize(
+    ("coding", "encode"),
+    [
+        ("gzip", gzip.compress),
+        ("x-gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        # What some servers send as "deflate": a raw stream without the zlib wrapper.
+        ("deflate", _raw_deflate),
+        (" GZIP ", gzip.compress),
+        ("identity", lambda data: data),
+    ],
+    ids=["gzip", "x-gzip", "deflate", "raw deflate", "GZIP", "identity"],
+)
+async def test_compressed_answers(
+    canned: Canned, canned_client: SmsDkClient, coding: str, encode: Callable[[bytes], bytes]
+) -> None:
+    """gzip and deflate answers are read like plain ones; the client asks for nothing else."""
+    body = json.dumps({"status": "success", "messageCode": 5000, "result": 42}).encode()
+    canned.answer(200, "", {"Content-Type": "application/json", "Content-Encoding": coding})
+    canned.raw = encode(body)
+    assert await canned_client.get_credits() == 42.0
+    assert canned.seen[-1].headers["Accept-Encoding"] == "gzip, deflate"
+
+
+@pytest.mark.parametrize(
+    ("status", "coding", "raw", "error"),
+    [
+        (200, "br", b"\x1b\x00", SmsDkMalformedResponseError),
+        (200, "gzip", b"not gzip at all", SmsDkMalformedResponseError),
+        (200, "gzip", gzip.compress(b'{"result": 1}')[:-12], SmsDkMalformedResponseError),
+        (200, "gzip", b"", SmsDkMalformedResponseError),
+        (200, "gzip, br", gzip.compress(b'{"result": 1}'), SmsDkMalformedResponseError),
+        # A bomb: far more than any answer inflates to.
+        (200, "deflate", zlib.compress(b"0" * (17 * 1024 * 1024)), SmsDkMalformedResponseError),
+        # What cannot be undone leaves the status to speak.
+        (429, "br", b"\x1b\x00", SmsDkRateLimitError),
+        (503, "zstd", b"\x28\xb5", SmsDkServerError),
+    ],
+    ids=["br", "not gzip", "truncated gzip", "empty gzip", "two codings", "bomb", "429", "503"],
+)
+async def test_codings_that_cannot_be_undone(
+    canned: Canned,
+    canned_client: SmsDkClient,
+    status: int,
+    coding: str,
+    raw: bytes,
+    error: type[SmsDkError],
+) -> None:
+    """An answer whose coding cannot be undone is unreadable, never a crash."""
+    canned.answer(status, "", {"Content-Type": "application/json", "Content-Encoding": coding})
+    canned.raw = raw
+    with pytest.raises(error) as err:
+        await canned_client.get_credits()
+    assert err.value.http_status == status
+
+
+@pytest.mark.parametrize(("status", "error"), [(429, SmsDkRateLimitError), (502, SmsDkServerError)])
+async def test_status_speaks_when_the_body_is_cut_off(
+    session: aiohttp.ClientSession, raw_server: RawServer, status: int, error: type[SmsDkError]
+) -> None:
+    """A 429 or 502 whose body never arrives in full is still a cool-down or an outage."""
+    raw_server.reply = (
+        f"HTTP/1.1 {status} Whatever\r\nContent-Type: text/html\r\n"
+        "Retry-After: 9\r\nContent-Length: 100\r\n\r\n<html>"
+    ).encode()
+    client = SmsDkClient(session, DEMO_TOKEN, base_url=raw_server.url)
+    with pytest.raises(error) as err:
+        await client.send(receiver="4522113344", sender="SMSDKDemo", message="Hej")
+    assert err.value.http_status == status
+    if isinstance(err.value, SmsDkRateLimitError):
+        assert err.value.retry_after == 9.0

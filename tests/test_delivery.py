@@ -7,7 +7,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_WEBHOOK_ID, STATE_UNKNOWN
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.core_config import async_process_ha_core_config
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -398,3 +398,47 @@ async def test_unloaded_tracker_stops(
     assert not tracker.polling
     assert listlog_count(simulator) == reads
     assert events == []
+
+
+async def test_a_text_updates_only_the_sensors_it_concerns(
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """With 50 recipients, a text to one writes that recipient's sensor and the last-status
+    sensor only (0.1 wrote all 51 for every change)."""
+    from homeassistant.const import CONF_URL, EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
+
+    from custom_components.sms_dk.const import CONF_API_TOKEN
+    from tests.conftest import recipient
+    from tests.simulator import DEMO_TOKEN
+
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="SMS.dk",
+        data={CONF_API_TOKEN: DEMO_TOKEN, CONF_URL: simulator.url},
+        subentries_data=[recipient(f"r{n}", f"Nr {n}", f"45401000{n:02d}") for n in range(50)],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    written: list[str] = []
+
+    @callback
+    def count(event: Any) -> None:
+        if event.data["entity_id"].endswith("delivery_status"):
+            written.append(event.data["entity_id"])
+
+    @callback
+    def ours(event_data: Any) -> bool:
+        return str(event_data["entity_id"]).endswith("delivery_status")
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, count)
+    hass.bus.async_listen(EVENT_STATE_REPORTED, count, event_filter=ours)
+    await send_sms(hass, "4540100007")
+    await hass.async_block_till_done()
+    assert sorted(set(written)) == ["sensor.nr_7_delivery_status", LAST]
+    written.clear()
+    await tick(hass, freezer, 5)
+    await simulator.advance()  # delivered on SMS.dk's side
+    await tick(hass, freezer, 10)  # polled: pending -> delivered
+    assert hass.states.get("sensor.nr_7_delivery_status").state == "delivered"
+    assert sorted(set(written)) == ["sensor.nr_7_delivery_status", LAST]

@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.sms_dk.const import DOMAIN
-from custom_components.sms_dk.outbox import EVENT_OUTBOX
+from custom_components.sms_dk.outbox_events import EVENT_OUTBOX
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
@@ -174,17 +174,21 @@ async def test_order_is_kept(
     assert texts_to(simulator, MOR) == ["første", "anden"]
 
 
-async def test_a_new_text_lets_the_kept_ones_go_first(
+async def test_a_new_text_after_an_outage_waits_behind_the_kept_one(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
     init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Sending again after an outage sends the kept text first, without waiting for its retry."""
+    """A text sent after SMS.dk failed is kept behind the kept one without a try of its own;
+    both go, in order, at the outbox's next check (10 s), whether or not more texts come."""
     simulator.faults.server_error = True
     await send_sms(hass, MOR, message="første")
     simulator.faults.server_error = False
     response = await send_sms(hass, MOR, message="anden")
-    assert response["queued"] == []
+    assert response["queued"] == [MOR]
+    assert len(simulator.sends) == 1
+    await tick(hass, freezer, 10)
     assert texts_to(simulator, MOR) == ["første", "anden"]
     assert hass.states.get(QUEUED).state == "0"
     assert not init_integration.runtime_data.outbox.retrying
@@ -196,23 +200,23 @@ async def test_a_new_text_waits_behind_kept_ones(
     init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """While SMS.dk is still away, a new text is tried once (through the kept one) and queued
-    behind it; both go out in order when SMS.dk answers."""
+    """While SMS.dk is still away, a new text is queued behind the kept one at once, without a
+    request; both go out in order when SMS.dk answers."""
     simulator.faults.server_error = True
     simulator.faults.only_paths = {"/v1/sms/send"}
     await send_sms(hass, MOR, message="første")
     attempts = len(simulator.sends)
     response = await send_sms(hass, FAR, message="anden")
     assert response["queued"] == [FAR]
-    assert len(simulator.sends) == attempts + 1  # the kept text was tried; the new one waits
+    assert len(simulator.sends) == attempts  # no try: it waits for the outbox's next check
     assert hass.states.get(QUEUED).state == "2"
     items = init_integration.runtime_data.outbox.items
     assert [(i.attempts, i.error) for i in items] == [
-        (2, "SmsDkServerError: Something went wrong."),
+        (1, "SmsDkServerError: Something went wrong."),
         (0, "SmsDkServerError: Something went wrong."),
     ]
     simulator.faults.server_error = False
-    await tick(hass, freezer, 61)
+    await tick(hass, freezer, 10)
     assert [m.message for m in simulator.messages] == ["første", "anden"]
 
 
@@ -362,34 +366,12 @@ async def test_reload_during_a_retry_sends_once(
     assert hass.states.get(QUEUED).state == "0"
 
 
-async def test_texts_queued_during_a_successful_try_go_right_after(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
-    """A text that queued behind a try under way goes as soon as that try succeeded."""
-    simulator.faults.server_error = True
-    simulator.faults.only_paths = {"/v1/sms/send"}
-    await send_sms(hass, MOR, message="første")
-    simulator.faults.server_error = False
-    simulator.faults.hold = asyncio.Event()
-    first = hass.async_create_task(send_sms(hass, MOR, message="anden"))
-    while len(simulator.sends) < 2:  # "første" is being sent again
-        await asyncio.sleep(0)
-    third = await send_sms(hass, FAR, message="tredje")  # SMS.dk was failing: waits its turn
-    assert third["queued"] == [FAR]
-    simulator.faults.hold.set()
-    await first
-    await hass.async_block_till_done()
-    assert [m.message for m in simulator.messages] == ["første", "anden", "tredje"]
-
-
 async def test_concurrent_texts_during_an_outage_do_not_wait_in_line(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
     init_integration: MockConfigEntry,
 ) -> None:
-    """While one action retries the kept texts, the others queue at once without a request."""
+    """While SMS.dk is away, concurrent texts queue at once, without a request."""
     simulator.faults.server_error = True
     simulator.faults.only_paths = {"/v1/sms/send"}
     await send_sms(hass, MOR, message="første")
@@ -397,7 +379,7 @@ async def test_concurrent_texts_during_an_outage_do_not_wait_in_line(
     simulator.faults.delay = 0.2
     responses = await asyncio.gather(*(send_sms(hass, FAR, message=f"nr. {n}") for n in range(3)))
     assert [r["queued"] for r in responses] == [[FAR]] * 3
-    assert len(simulator.sends) == attempts + 1  # one retry of the kept text, no more
+    assert len(simulator.sends) == attempts  # no request: SMS.dk failed the last try
 
 
 async def test_a_text_waiting_for_its_time_blocks_nothing(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from typing import Any
 import uuid
 
@@ -239,3 +241,154 @@ async def test_faults(sim: SmsDkSimulator, session: aiohttp.ClientSession) -> No
     async with session.get(f"{sim.url}/v1/user/getcreditvalue", headers=AUTH) as response:
         assert response.status == 200
         assert (await response.json())["result"] == 10.0
+
+
+async def test_drop_connection_loses_the_request(
+    sim: SmsDkSimulator, session: aiohttp.ClientSession
+) -> None:
+    """drop_connection drops a send before it is processed: nothing logged or charged."""
+    sim.faults.drop_connection = True
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await _post(session, sim, "/v1/sms/send", _send_body())
+    assert len(sim.sends) == 1
+    assert sim.messages == []
+    assert sim.credits == 10.0
+
+
+async def test_lost_answers_dropped_after_processing(
+    sim: SmsDkSimulator, session: aiohttp.ClientSession
+) -> None:
+    """lose_answers processes the next sends in full, then closes without an answer."""
+    sim.faults.lose_answers = 2
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await _post(session, sim, "/v1/sms/send", _send_body())
+    assert [(m.receiver, m.message) for m in sim.messages] == [(4522113344, "Hej")]
+    assert sim.credits == 9.0
+    assert sim.faults.lose_answers == 1
+
+    # Other requests are answered, and do not count.
+    status, answer = await _post(session, sim, "/v1/sms/listlog", {})
+    assert (status, answer["result"]["recordsTotal"]) == (200, 1)
+    assert sim.faults.lose_answers == 1
+
+    # A refused send loses its answer too (it was decided all the same).
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await _post(session, sim, "/v1/sms/send", _send_body(senderName="Nobody"))
+    assert len(sim.messages) == 1
+    assert sim.faults.lose_answers == 0
+
+    status, answer = await _post(session, sim, "/v1/sms/send", _send_body(message="Igen"))
+    assert status == 200
+    assert [m.message for m in sim.messages] == ["Hej", "Igen"]
+
+
+async def test_lost_answers_late_on_hold(
+    sim: SmsDkSimulator, session: aiohttp.ClientSession
+) -> None:
+    """In "late" mode with hold, the text is in the log while its answer waits for the event."""
+    hold = asyncio.Event()
+    sim.faults.hold = hold
+    sim.faults.lose_answers = 1
+    sim.faults.lose_answer_mode = "late"
+    pending = asyncio.create_task(_post(session, sim, "/v1/sms/send", _send_body()))
+    for _ in range(200):
+        if sim.messages:
+            break
+        await asyncio.sleep(0.01)
+    assert [m.message for m in sim.messages] == ["Hej"]
+    assert sim.credits == 9.0
+    assert not pending.done()
+    hold.set()
+    status, answer = await pending
+    assert status == 200
+    assert answer["result"]["batchId"] == sim.messages[0].batch_id
+    assert sim.faults.lose_answers == 0
+
+
+async def test_lost_answers_late_after_a_delay(
+    sim: SmsDkSimulator, session: aiohttp.ClientSession
+) -> None:
+    """In "late" mode without hold, the answer comes after late_answer_delay seconds."""
+    sim.faults.lose_answers = 1
+    sim.faults.lose_answer_mode = "late"
+    sim.faults.late_answer_delay = 0.2
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    status, _ = await _post(session, sim, "/v1/sms/send", _send_body())
+    assert loop.time() - started >= 0.2
+    assert status == 200
+    assert len(sim.messages) == 1
+
+
+async def test_lost_answers_behind_a_gateway(
+    sim: SmsDkSimulator, session: aiohttp.ClientSession
+) -> None:
+    """In "gateway" mode the text is processed, and a proxy's 504 page comes back."""
+    sim.faults.lose_answers = 1
+    sim.faults.lose_answer_mode = "gateway"
+    async with session.post(f"{sim.url}/v1/sms/send", json=_send_body(), headers=AUTH) as resp:
+        assert resp.status == 504
+        assert "504 Gateway Time-out" in await resp.text()
+    assert [m.message for m in sim.messages] == ["Hej"]
+    assert sim.faults.lose_answers == 0
+
+
+async def test_unknown_lose_answer_mode_is_loud(
+    sim: SmsDkSimulator, session: aiohttp.ClientSession
+) -> None:
+    sim.faults.lose_answers = 1
+    sim.faults.lose_answer_mode = "sometimes"  # type: ignore[assignment]
+    async with session.post(f"{sim.url}/v1/sms/send", json=_send_body(), headers=AUTH) as resp:
+        assert resp.status == 500
+    assert sim.messages == []
+    assert sim.faults.lose_answers == 1
+
+
+@pytest.mark.parametrize("http_status", [429, 502, 503, 504])
+@pytest.mark.parametrize(("plain", "content_type"), [(False, "text/html"), (True, "text/plain")])
+async def test_page_status(
+    sim: SmsDkSimulator,
+    session: aiohttp.ClientSession,
+    http_status: int,
+    plain: bool,
+    content_type: str,
+) -> None:
+    """page_status answers a gateway's page, with Retry-After when set, on only_paths."""
+    sim.faults.page_status = http_status
+    sim.faults.page_text_plain = plain
+    sim.faults.retry_after_header = "30"
+    sim.faults.only_paths = {"/v1/sms/send"}
+    async with session.post(f"{sim.url}/v1/sms/send", json=_send_body(), headers=AUTH) as resp:
+        assert resp.status == http_status
+        assert resp.content_type == content_type
+        assert resp.headers["Retry-After"] == "30"
+        text = await resp.text()
+    assert f"{http_status} {HTTPStatus(http_status).phrase}" in text
+    assert text.startswith("<html>") is not plain
+    assert sim.messages == []
+
+    async with session.get(f"{sim.url}/v1/user/getcreditvalue", headers=AUTH) as resp:
+        assert resp.status == 200
+        assert "Retry-After" not in resp.headers
+
+
+async def test_page_status_without_a_known_phrase(
+    sim: SmsDkSimulator, session: aiohttp.ClientSession
+) -> None:
+    sim.faults.page_status = 599
+    sim.faults.page_text_plain = True
+    async with session.get(f"{sim.url}/v1/user/getcreditvalue", headers=AUTH) as resp:
+        assert resp.status == 599
+        assert await resp.text() == "599 Error\n"
+        assert "Retry-After" not in resp.headers
+
+
+async def test_retry_after_on_the_api_cool_down(
+    sim: SmsDkSimulator, session: aiohttp.ClientSession
+) -> None:
+    sim.faults.cooldown = 12
+    sim.faults.retry_after_header = "Wed, 21 Oct 2015 07:28:00 GMT"
+    async with session.get(f"{sim.url}/v1/user/getcreditvalue", headers=AUTH) as resp:
+        assert resp.status == 409
+        assert resp.headers["Retry-After"] == "Wed, 21 Oct 2015 07:28:00 GMT"
+        assert (await resp.json())["message"] == "There is a cool down. remaining: 12"

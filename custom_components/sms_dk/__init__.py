@@ -16,17 +16,23 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import slugify
 from homeassistant.util.hass_dict import HassKey
 
-from .const import CONF_API_TOKEN, CONF_NOTIFY_NAME, DOMAIN, LOGGER
-from .coordinator import (
-    SmsDkConfigEntry,
-    SmsDkCreditsCoordinator,
-    SmsDkRuntimeData,
-    low_credits_issue_id,
+from .const import (
+    CONF_API_TOKEN,
+    CONF_NOTIFY_NAME,
+    DOMAIN,
+    LOGGER,
+    PROBE_TIMEOUT,
+    REQUEST_TIMEOUT,
 )
-from .delivery import DeliveryTracker, async_remove_deliveries
+from .coordinator import SmsDkCreditsCoordinator, low_credits_issue_id
+from .data import SmsDkConfigEntry, SmsDkRuntimeData
+from .delivery import DeliveryTracker
+from .delivery_items import async_remove_deliveries
+from .dispatch import Dispatcher
 from .entity import service_device_info
 from .notify import ATTR_ENTRY_ID
-from .outbox import Outbox, async_remove_outbox
+from .outbox import Outbox
+from .outbox_items import async_remove_outbox
 from .reports import async_register_reports
 from .sender import SmsSender, async_sender_names
 from .services import async_setup_services
@@ -51,7 +57,10 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> bool:
     """Set up an SMS.dk account: the first credit read checks the token and the connection."""
     client = SmsDkClient(
-        async_get_clientsession(hass), entry.data[CONF_API_TOKEN], base_url=entry.data[CONF_URL]
+        async_get_clientsession(hass),
+        entry.data[CONF_API_TOKEN],
+        base_url=entry.data[CONF_URL],
+        timeout=REQUEST_TIMEOUT,
     )
     coordinator = SmsDkCreditsCoordinator(hass, entry, client)
     try:
@@ -69,21 +78,36 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> boo
     await tracker.async_load()
     entry.async_on_unload(tracker.async_shutdown)
     async_register_reports(hass, entry, tracker)
+    dispatcher = Dispatcher(
+        hass,
+        entry,
+        client,
+        tracker,
+        # The balance changed; read it without keeping the caller waiting.
+        on_accepted=lambda: entry.async_create_task(
+            hass, coordinator.async_request_refresh(), "sms_dk credits after send"
+        ),
+    )
+
+    async def probe() -> None:
+        # The outbox asks whether SMS.dk answers again: the balance is the cheapest question,
+        # and its answer brings the credits sensor back at once.
+        coordinator.async_set_balance(await client.get_credits(timeout=PROBE_TIMEOUT))
+
+    outbox = Outbox(hass, entry, dispatcher.async_deliver, probe)
+    await outbox.async_load()
+    entry.async_on_unload(outbox.async_shutdown)
     sender = SmsSender(
         hass,
         entry,
-        client=client,
-        coordinator=coordinator,
-        tracker=tracker,
+        client,
+        outbox,
         # Read only when SMS.dk answered: else set-up would wait for a second timeout, and
         # retry_when_back reads them once SMS.dk is back.
         sender_names=await async_sender_names(hass, entry, client)
         if coordinator.last_update_success
         else None,
     )
-    sender.outbox = outbox = Outbox(hass, entry, sender.async_deliver)
-    await outbox.async_load()
-    entry.async_on_unload(outbox.async_shutdown)
 
     @callback
     def retry_when_back() -> None:

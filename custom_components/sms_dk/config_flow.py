@@ -10,21 +10,12 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
-    OptionsFlowWithReload,
-    SubentryFlowResult,
 )
-from homeassistant.const import CONF_NAME, CONF_URL
+from homeassistant.const import CONF_URL
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
-    BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectSelector,
-    SelectSelectorConfig,
-    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -33,25 +24,20 @@ import probatio
 
 from .const import (
     CONF_API_TOKEN,
-    CONF_LOW_CREDITS,
-    CONF_PHONE,
-    CONF_REPLACE_CHARACTERS,
-    CONF_SENDER,
-    DEFAULT_LOW_CREDITS,
     DOMAIN,
     LOGGER,
     SUBENTRY_RECIPIENT,
     default_api_url,
-    is_valid_sender_name,
 )
-from .coordinator import SmsDkConfigEntry
+from .options_flow import SmsDkOptionsFlow
+from .recipient_flow import RecipientSubentryFlow
 from .smsdk import (
     SmsDkAuthenticationError,
     SmsDkClient,
     SmsDkConnectionError,
     SmsDkError,
+    token_is_well_formed,
 )
-from .smsdk.phone import InvalidPhoneNumberError, normalize_number
 
 TITLE = "SMS.dk"
 # A collapsed section holds the API address: only developers testing against a simulator change it.
@@ -87,6 +73,9 @@ class SmsDkConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_validate(self, token: str, url: str) -> dict[str, str]:
         """Check the token by reading the credit balance; return the form errors."""
+        if not token_is_well_formed(token):
+            # A pasted line break or tab: no request, and a form error that says what is wrong.
+            return {"base": "invalid_token_characters"}
         client = SmsDkClient(async_get_clientsession(self.hass), token, base_url=url)
         try:
             await client.get_credits()
@@ -186,145 +175,5 @@ class SmsDkConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=self.add_suggested_values_to_schema(
                 self._schema(url=entry.data[CONF_URL]), user_input
             ),
-            errors=errors,
-        )
-
-
-class SmsDkOptionsFlow(OptionsFlowWithReload):
-    """Choose the sender name among the account's approved ones, and the text options."""
-
-    config_entry: SmsDkConfigEntry
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show the options; the sender names are read from SMS.dk each time."""
-        errors: dict[str, str] = {}
-        names: list[str] | None
-        # A client of its own: the options also open when the entry is not loaded.
-        client = SmsDkClient(
-            async_get_clientsession(self.hass),
-            self.config_entry.data[CONF_API_TOKEN],
-            base_url=self.config_entry.data[CONF_URL],
-        )
-        try:
-            names = [
-                name.name for name in await client.get_sender_names() if name.approved is not False
-            ]
-        except SmsDkError as err:
-            LOGGER.debug("Could not read the approved sender names: %s", err)
-            names = None
-        if user_input is not None:
-            sender = (user_input.get(CONF_SENDER) or "").strip()
-            if sender and not is_valid_sender_name(sender):
-                errors[CONF_SENDER] = "invalid_sender"
-            elif sender and names is not None and sender not in names:
-                errors[CONF_SENDER] = "unapproved_sender"
-            else:
-                options: dict[str, Any] = {
-                    CONF_REPLACE_CHARACTERS: user_input[CONF_REPLACE_CHARACTERS],
-                    CONF_LOW_CREDITS: user_input[CONF_LOW_CREDITS],
-                }
-                if sender:
-                    options[CONF_SENDER] = sender
-                return self.async_create_entry(data=options)
-        elif names is None:
-            errors["base"] = "sender_names_unavailable"
-        schema = probatio.Schema(
-            {
-                probatio.Optional(CONF_SENDER): SelectSelector(
-                    SelectSelectorConfig(
-                        options=names or [],
-                        custom_value=True,
-                        mode=SelectSelectorMode.DROPDOWN,
-                    )
-                ),
-                probatio.Required(CONF_REPLACE_CHARACTERS, default=False): BooleanSelector(),
-                probatio.Required(CONF_LOW_CREDITS, default=DEFAULT_LOW_CREDITS): NumberSelector(
-                    NumberSelectorConfig(min=0, step=1, mode=NumberSelectorMode.BOX)
-                ),
-            }
-        )
-        return self.async_show_form(
-            step_id="init",
-            data_schema=self.add_suggested_values_to_schema(
-                schema, user_input or dict(self.config_entry.options)
-            ),
-            errors=errors,
-            description_placeholders={"approved": ", ".join(names or []) or "-"},
-        )
-
-
-RECIPIENT_SCHEMA = probatio.Schema(
-    {
-        # A recipient is named by the user: the name of its notify entity.
-        probatio.Required(CONF_NAME): TextSelector(),
-        probatio.Required(CONF_PHONE): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.TEL, autocomplete="tel")
-        ),
-    }
-)
-
-
-class RecipientSubentryFlow(ConfigSubentryFlow):
-    """Add or change a saved recipient: a name and a phone number."""
-
-    def _validate(
-        self, user_input: dict[str, Any], current_id: str | None
-    ) -> tuple[str | None, dict[str, str]]:
-        """Return the normalised number and the form errors."""
-        try:
-            number = normalize_number(user_input[CONF_PHONE])
-        except InvalidPhoneNumberError:
-            return None, {CONF_PHONE: "invalid_phone"}
-        for subentry in self._get_entry().subentries.values():
-            if (
-                subentry.subentry_type == SUBENTRY_RECIPIENT
-                and subentry.subentry_id != current_id
-                and subentry.data.get(CONF_PHONE) == number
-            ):
-                return None, {CONF_PHONE: "recipient_exists"}
-        if not user_input[CONF_NAME].strip():
-            return None, {CONF_NAME: "empty_name"}
-        return number, {}
-
-    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Add a recipient."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            number, errors = self._validate(user_input, None)
-            if number is not None:
-                return self.async_create_entry(
-                    title=user_input[CONF_NAME].strip(),
-                    data={CONF_PHONE: number},
-                    unique_id=number,
-                )
-        return self.async_show_form(
-            step_id="user",
-            data_schema=self.add_suggested_values_to_schema(RECIPIENT_SCHEMA, user_input),
-            errors=errors,
-        )
-
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Change a recipient's name or number."""
-        subentry = self._get_reconfigure_subentry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            number, errors = self._validate(user_input, subentry.subentry_id)
-            if number is not None:
-                return self.async_update_reload_and_abort(
-                    self._get_entry(),
-                    subentry,
-                    title=user_input[CONF_NAME].strip(),
-                    data={CONF_PHONE: number},
-                    unique_id=number,
-                )
-        suggested = user_input or {
-            CONF_NAME: subentry.title,
-            CONF_PHONE: f"+{subentry.data[CONF_PHONE]}",
-        }
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(RECIPIENT_SCHEMA, suggested),
             errors=errors,
         )

@@ -32,9 +32,17 @@ DEFAULT_LOW_CREDITS: Final = 20
 SUBENTRY_RECIPIENT: Final = "recipient"
 
 CREDITS_UPDATE_INTERVAL: Final = timedelta(minutes=30)
+# How long a request to SMS.dk may take before its answer counts as lost.
+REQUEST_TIMEOUT: Final = 15.0
+# How long the outbox's "does SMS.dk answer again?" request may take; shorter than a send's
+# timeout, so that a recovery is noticed soon even when requests hang rather than fail.
+PROBE_TIMEOUT: Final = 10.0
 
 # SMS.dk wants a scheduled send at least 10 minutes ahead (code 1028).
 SCHEDULE_MIN_AHEAD: Final = timedelta(minutes=10)
+# SMS.dk publishes no latest time. A year ahead is more than any reminder needs, and a time
+# further out is far more likely a typing error (2062 for 2026) than a wish.
+SCHEDULE_MAX_AHEAD: Final = timedelta(days=365)
 # SMS.dk keeps at most 50 characters of a user reference (code 1046).
 REFERENCE_MAX_LENGTH: Final = 50
 # SMS.dk publishes no maximum length. Ten parts (1530 GSM or 670 UCS-2 characters) is what

@@ -1,9 +1,6 @@
-"""The data coordinator: the account's credit balance, polled; and what a loaded entry holds."""
+"""The data coordinator: the account's credit balance, polled."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -15,32 +12,13 @@ from .const import CONF_LOW_CREDITS, CREDITS_UPDATE_INTERVAL, DEFAULT_LOW_CREDIT
 from .errors import translation_for
 from .smsdk import SmsDkAuthenticationError, SmsDkClient, SmsDkError
 
-if TYPE_CHECKING:
-    from .delivery import DeliveryTracker
-    from .outbox import Outbox
-    from .sender import SmsSender
-
-type SmsDkConfigEntry = ConfigEntry[SmsDkRuntimeData]
-
-
-@dataclass(slots=True)
-class SmsDkRuntimeData:
-    """What a loaded entry holds."""
-
-    client: SmsDkClient
-    coordinator: SmsDkCreditsCoordinator
-    sender: SmsSender
-    tracker: DeliveryTracker
-    outbox: Outbox
-    account_device_id: str
-
 
 class SmsDkCreditsCoordinator(DataUpdateCoordinator[float]):
     """Polls the credit balance (a modest interval: it changes only when texts are sent)."""
 
-    config_entry: SmsDkConfigEntry
+    config_entry: ConfigEntry
 
-    def __init__(self, hass: HomeAssistant, entry: SmsDkConfigEntry, client: SmsDkClient) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, client: SmsDkClient) -> None:
         """Poll *client* for *entry*."""
         super().__init__(
             hass,
@@ -67,6 +45,11 @@ class SmsDkCreditsCoordinator(DataUpdateCoordinator[float]):
             ) from err
         self._check_low_credits(balance)
         return balance
+
+    def async_set_balance(self, balance: float) -> None:
+        """Take a balance read elsewhere (the outbox's check whether SMS.dk answers again)."""
+        self._check_low_credits(balance)
+        self.async_set_updated_data(balance)
 
     def _check_low_credits(self, balance: float) -> None:
         """Raise the low-credit repair issue below the threshold; clear it when topped up."""

@@ -11,21 +11,21 @@ so pending ones are followed again after a restart.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
+from .delivery_items import TrackedMessage, delivery_store
 from .listeners import Listeners
 from .smsdk import DeliveryStatus, LogEntry, SmsDkClient, SmsDkError
 
 if TYPE_CHECKING:
-    from .coordinator import SmsDkConfigEntry
+    from homeassistant.config_entries import ConfigEntry
 
 EVENT_DELIVERY_STATUS: Final = f"{DOMAIN}_delivery_status"
 
@@ -36,71 +36,20 @@ POLL_DELAYS: Final = (10, 20, 40, 80, 160, 300, 600)
 # How many messages are remembered (for the sensors, diagnostics and reports).
 KEEP_MESSAGES: Final = 50
 LOG_PAGE: Final = 100
-STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 5
-
-
-@dataclass(frozen=True, slots=True)
-class TrackedMessage:
-    """One text to one receiver, and what SMS.dk last said of it."""
-
-    batch_id: str
-    receiver: str
-    status: DeliveryStatus
-    raw_status: int | None
-    sent: datetime
-    parts: int | None
-    credits: float | None
-    reference: str | None
-
-    @property
-    def status_name(self) -> str:
-        """The status as the sensors and events name it."""
-        return self.status.name.lower()
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form (storage and diagnostics)."""
-        data = asdict(self)
-        data["status"] = self.status_name
-        data["sent"] = self.sent.isoformat()
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TrackedMessage | None:
-        """Read a stored message; None if it is not one."""
-        try:
-            return cls(
-                batch_id=str(data["batch_id"]),
-                receiver=str(data["receiver"]),
-                status=DeliveryStatus[str(data["status"]).upper()],
-                raw_status=data.get("raw_status"),
-                sent=datetime.fromisoformat(data["sent"]),
-                parts=data.get("parts"),
-                credits=data.get("credits"),
-                reference=data.get("reference"),
-            )
-        except KeyError, TypeError, ValueError:
-            return None
-
-
-def _store(hass: HomeAssistant, entry_id: str) -> Store[list[dict[str, Any]]]:
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.deliveries")
-
-
-async def async_remove_deliveries(hass: HomeAssistant, entry_id: str) -> None:
-    """Forget the stored messages of a removed entry."""
-    await _store(hass, entry_id).async_remove()
+# The listener key of whatever shows the last message (to anyone); others listen by receiver.
+LAST: Final = "last"
 
 
 class DeliveryTracker:
     """Follows the delivery status of one account's recent texts."""
 
-    def __init__(self, hass: HomeAssistant, entry: SmsDkConfigEntry, client: SmsDkClient) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, client: SmsDkClient) -> None:
         """Follow the texts *client* sends for *entry*."""
         self._hass = hass
         self._entry = entry
         self._client = client
-        self._store = _store(hass, entry.entry_id)
+        self._store = delivery_store(hass, entry.entry_id)
         self._messages: dict[tuple[str, str], TrackedMessage] = {}
         self.listeners = Listeners()
         self._poll_step = 0
@@ -123,6 +72,10 @@ class DeliveryTracker:
     def last_to(self, receiver: str) -> TrackedMessage | None:
         """The message sent last to *receiver*."""
         return next((m for m in reversed(self._messages.values()) if m.receiver == receiver), None)
+
+    def knows(self, batch_id: str) -> bool:
+        """Whether a remembered message belongs to *batch_id*."""
+        return any(key[0] == batch_id for key in self._messages)
 
     @property
     def polling(self) -> bool:
@@ -151,9 +104,10 @@ class DeliveryTracker:
     @callback
     def forget_batch(self, batch_id: str) -> None:
         """Stop following a batch (a cancelled scheduled text)."""
-        for key in [key for key in self._messages if key[0] == batch_id]:
+        gone = [key for key in self._messages if key[0] == batch_id]
+        for key in gone:
             del self._messages[key]
-        self._changed()
+        self._changed({receiver for _, receiver in gone} | {LAST})
 
     def _stored(self) -> list[dict[str, Any]]:
         return [m.as_dict() for m in self._messages.values()]
@@ -181,9 +135,12 @@ class DeliveryTracker:
             reference=reference,
         )
         self._messages[(batch_id, receiver)] = message
+        changed = {receiver, LAST}
         while len(self._messages) > KEEP_MESSAGES:
-            del self._messages[next(iter(self._messages))]
-        self._changed()
+            oldest = next(iter(self._messages))
+            changed.add(oldest[1])
+            del self._messages[oldest]
+        self._changed(changed)
         self._schedule_poll(restart=True)
 
     @callback
@@ -276,6 +233,9 @@ class DeliveryTracker:
         if updated == current:
             return
         self._messages[key] = updated
+        changed = {updated.receiver}
+        if self.last is updated:
+            changed.add(LAST)
         if updated.status is not current.status:
             self._hass.bus.async_fire(
                 EVENT_DELIVERY_STATUS,
@@ -287,11 +247,12 @@ class DeliveryTracker:
                     "reference": updated.reference,
                 },
             )
-        self._changed()
+        self._changed(changed)
 
     @callback
-    def _changed(self) -> None:
+    def _changed(self, keys: set[str]) -> None:
+        """Store the change, and tell the entities that show *keys* (receivers, or LAST)."""
         if self._closed:
             return
         self._store.async_delay_save(self._stored, SAVE_DELAY)
-        self.listeners.notify()
+        self.listeners.notify(keys)

@@ -9,7 +9,7 @@ from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_API_TOKEN, CONF_DEFAULT_SENDER, CONF_PHONE, CONF_SENDER
-from .coordinator import SmsDkConfigEntry
+from .data import SmsDkConfigEntry
 
 TO_REDACT = {
     CONF_API_TOKEN,
@@ -52,8 +52,13 @@ async def async_get_config_entry_diagnostics(
         if data.sender.sender_names is not None
         else None,
         "outbox": {
+            "link": data.outbox.link.value,
             "retrying": data.outbox.retrying,
-            "texts": [async_redact_data(item.as_dict(), TO_REDACT) for item in data.outbox.items],
+            "texts": [
+                # Receivers whose answer was lost: how many (their numbers are the keys).
+                {**async_redact_data(item.as_dict(), TO_REDACT), "unverified": len(item.unverified)}
+                for item in data.outbox.items
+            ],
         },
         "delivery": {
             "polling": data.tracker.polling,

@@ -17,7 +17,7 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN, SUBENTRY_RECIPIENT
-from .coordinator import SmsDkConfigEntry
+from .data import SmsDkConfigEntry
 
 
 def service_device_info(entry: SmsDkConfigEntry) -> DeviceInfo:

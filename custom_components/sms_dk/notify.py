@@ -24,9 +24,9 @@ from homeassistant.util import dt as dt_util
 import probatio
 
 from .const import CONF_PHONE, DOMAIN
-from .coordinator import SmsDkConfigEntry
+from .data import SmsDkConfigEntry
 from .entity import SmsDkEntity, async_add_recipient_entities
-from .sender import SendRequest
+from .models import SendRequest
 from .smsdk.gsm import Encoding
 
 # Sending is not limited here: each send is one awaited request per receiver.
@@ -164,7 +164,12 @@ def _scheduled(value: Any) -> datetime | None:
     """Read ``data.scheduled``: a datetime, or a text a template made of one."""
     if value is None or isinstance(value, datetime):
         return value
-    if (parsed := dt_util.parse_datetime(str(value))) is None:
+    try:
+        # A well-formed but impossible date ("2026-02-30 10:00") raises ValueError.
+        parsed = dt_util.parse_datetime(str(value))
+    except ValueError:
+        parsed = None
+    if parsed is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="invalid_scheduled",

@@ -19,7 +19,8 @@ from homeassistant.helpers.network import NoURLAvailableError
 from .const import DOMAIN, LOGGER
 
 if TYPE_CHECKING:
-    from .coordinator import SmsDkConfigEntry
+    from homeassistant.config_entries import ConfigEntry
+
     from .delivery import DeliveryTracker
 
 # Parameter names SMS.dk may use for the batch id (undocumented; public clients guess batchId).
@@ -27,7 +28,7 @@ BATCH_ID_PARAMS: Final = ("batchId", "batchid", "batch_id", "BatchId")
 
 
 @callback
-def async_webhook_id(hass: HomeAssistant, entry: SmsDkConfigEntry) -> str:
+def async_webhook_id(hass: HomeAssistant, entry: ConfigEntry) -> str:
     """The entry's webhook id, created once and kept (messages already sent carry its URL)."""
     if not (webhook_id := entry.data.get(CONF_WEBHOOK_ID)):
         webhook_id = webhook.async_generate_id()
@@ -39,7 +40,7 @@ def async_webhook_id(hass: HomeAssistant, entry: SmsDkConfigEntry) -> str:
 
 @callback
 def async_register_reports(
-    hass: HomeAssistant, entry: SmsDkConfigEntry, tracker: DeliveryTracker
+    hass: HomeAssistant, entry: ConfigEntry, tracker: DeliveryTracker
 ) -> None:
     """Receive delivery reports for *entry* until it unloads."""
     webhook_id = async_webhook_id(hass, entry)
@@ -65,7 +66,7 @@ def async_register_reports(
 
 
 @callback
-def async_report_url(hass: HomeAssistant, entry: SmsDkConfigEntry) -> str | None:
+def async_report_url(hass: HomeAssistant, entry: ConfigEntry) -> str | None:
     """The dlrUrl to send with each message, or None if SMS.dk could not reach us.
 
     Only an address reachable from the internet helps (the external URL or Home Assistant Cloud's

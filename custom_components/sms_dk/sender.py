@@ -3,17 +3,17 @@
 Notify entities, the classic ``notify.<name>`` action and ``sms_dk.send_sms`` all build a
 :class:`SendRequest` and call :meth:`SmsSender.async_send`, which checks everything it can before
 the first request (numbers, text, length, encoding, sender, schedule, reference) into a
-:class:`Prepared` text, and delivers it with one request per receiver (SMS.dk's multi-receiver
-form is not documented). What meets an outage is handed to the outbox, which delivers it later
-through the same :meth:`SmsSender.async_deliver`.
+:class:`Prepared` text and submits it to the outbox: the outbox sends it at once through the
+dispatcher (one request per receiver: SMS.dk's multi-receiver form is not documented), or keeps it
+while SMS.dk is away or texts kept before it still wait.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Final
+from uuid import uuid4
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
@@ -27,158 +27,28 @@ from .const import (
     LOGGER,
     MAX_PARTS,
     REFERENCE_MAX_LENGTH,
+    SCHEDULE_MAX_AHEAD,
     SCHEDULE_MIN_AHEAD,
     SUBENTRY_RECIPIENT,
     is_valid_sender_name,
 )
 from .errors import action_error
-from .reports import async_report_url
-from .smsdk import (
-    MessageFormat,
-    SmsDkClient,
-    SmsDkConnectionError,
-    SmsDkError,
-    SmsDkRateLimitError,
-    SmsDkRejectedError,
-    SmsDkServerError,
-    SmsDkValidationError,
-)
-from .smsdk.gsm import Encoding, TextAnalysis, analyze
+from .models import Prepared, Rejected, SendOutcome, SendRequest, is_temporary
+from .smsdk import MessageFormat, SmsDkClient, SmsDkError, SmsDkValidationError
+from .smsdk.gsm import TextAnalysis, analyze
 from .smsdk.phone import InvalidPhoneNumberError, normalize_number
 
 if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
-    from .coordinator import SmsDkConfigEntry, SmsDkCreditsCoordinator
-    from .delivery import DeliveryTracker
     from .outbox import Outbox
 
-CODE_SENDER_NOT_APPROVED = 1017
-
-
-@dataclass(frozen=True, slots=True)
-class SendRequest:
-    """What a user asked to send."""
-
-    receivers: tuple[str, ...]
-    message: str
-    title: str | None = None
-    sender: str | None = None
-    encoding: Encoding = Encoding.AUTO
-    replace_characters: bool | None = None  # None: the entry's option
-    scheduled: datetime | None = None
-    reference: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Accepted:
-    """A receiver SMS.dk took the message for."""
-
-    receiver: str
-    batch_id: str | None
-    credits: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    """A receiver SMS.dk refused, with its code and reason."""
-
-    receiver: str
-    code: int | None
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A text checked and ready to go (what the outbox keeps)."""
-
-    receivers: tuple[str, ...]
-    text: str
-    format: MessageFormat
-    parts: int
-    sender: str
-    scheduled: datetime | None
-    reference: str | None
-
-
-@dataclass(slots=True)
-class Delivery:
-    """What one delivery attempt did; ``error`` stopped it before ``unsent`` were tried."""
-
-    accepted: list[Accepted] = field(default_factory=list)
-    rejected: list[Rejected] = field(default_factory=list)
-    unsent: tuple[str, ...] = ()
-    error: SmsDkError | None = None
-    credits: float = 0.0
-    parts: int | None = None
-
-
-def is_temporary(err: SmsDkError) -> bool:
-    """Whether trying again later may work: an outage, a failing server, a cool-down."""
-    return isinstance(err, SmsDkConnectionError | SmsDkServerError | SmsDkRateLimitError)
-
-
-@dataclass(frozen=True, slots=True)
-class SendOutcome:
-    """What happened to one send request."""
-
-    analysis: TextAnalysis
-    parts: int
-    credits: float
-    scheduled: datetime | None
-    accepted: tuple[Accepted, ...] = field(default=())
-    rejected: tuple[Rejected, ...] = field(default=())
-    queued: tuple[str, ...] = field(default=())
-
-    @property
-    def batch_ids(self) -> list[str]:
-        """The batch ids of the accepted messages, each once."""
-        return list(dict.fromkeys(a.batch_id for a in self.accepted if a.batch_id))
-
-    def as_response(self) -> dict[str, Any]:
-        """The outcome as action response data (JSON-serialisable)."""
-        batch_ids = self.batch_ids
-        return {
-            "batch_id": batch_ids[0] if batch_ids else None,
-            "batch_ids": batch_ids,
-            "encoding": self.analysis.format.value,
-            "parts": self.parts,
-            "credits": self.credits,
-            "scheduled": self.scheduled.isoformat() if self.scheduled else None,
-            "accepted": [
-                {"receiver": a.receiver, "batch_id": a.batch_id, "credits": a.credits}
-                for a in self.accepted
-            ],
-            "rejected": [
-                {"receiver": r.receiver, "code": r.code, "message": r.message}
-                for r in self.rejected
-            ],
-            "queued": list(self.queued),
-            "replaced": [
-                {"character": original, "replacement": replacement}
-                for original, replacement in self.analysis.replaced
-            ],
-        }
-
-    def raise_for_rejections(self) -> None:
-        """Raise, naming each rejected receiver, if any was rejected (for the notify actions)."""
-        if not self.rejected:
-            return
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="rejected_receivers",
-            translation_placeholders={
-                "sent": str(len(self.accepted)),
-                "total": str(len(self.accepted) + len(self.rejected)),
-                "rejected": "; ".join(
-                    f"{r.receiver}: {r.message} ({r.code})" for r in self.rejected
-                ),
-            },
-        )
+CODE_SENDER_NOT_APPROVED: Final = 1017
 
 
 async def async_sender_names(
-    hass: HomeAssistant, entry: SmsDkConfigEntry, client: SmsDkClient
+    hass: HomeAssistant, entry: ConfigEntry, client: SmsDkClient
 ) -> tuple[str, ...] | None:
     """Return the account's approved sender names; None when SMS.dk does not tell.
 
@@ -211,22 +81,17 @@ class SmsSender:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: SmsDkConfigEntry,
-        *,
+        entry: ConfigEntry,
         client: SmsDkClient,
-        coordinator: SmsDkCreditsCoordinator,
-        tracker: DeliveryTracker,
+        outbox: Outbox,
         sender_names: tuple[str, ...] | None,
     ) -> None:
-        """Send through *client*; *sender_names* are the account's, None when unknown."""
+        """Send through *outbox*; *sender_names* are the account's, None when unknown."""
         self._hass = hass
         self._entry = entry
         self._client = client
-        self._coordinator = coordinator
-        self._tracker = tracker
+        self._outbox = outbox
         self.sender_names = sender_names
-        # Set once the outbox exists (it delivers through this sender).
-        self.outbox: Outbox
 
     async def async_update_sender_names(self) -> None:
         """Read the approved sender names again (they could not be read at set-up)."""
@@ -245,8 +110,8 @@ class SmsSender:
 
         Raises ServiceValidationError for what the user can fix, HomeAssistantError when SMS.dk
         refuses the text as a whole (or the token) before any receiver was accepted. Receivers
-        SMS.dk refuses are in the outcome's ``rejected``; those an outage kept from SMS.dk are in
-        ``queued``: the outbox sends them when SMS.dk answers again.
+        SMS.dk refuses are in the outcome's ``rejected``; those the outbox keeps (SMS.dk is away,
+        or texts kept before this one still wait) are in ``queued``.
         """
         receivers = self._receivers(request.receivers)
         analysis = self._analyze(request)
@@ -258,13 +123,10 @@ class SmsSender:
             sender=await self._async_sender(request.sender),
             scheduled=self._scheduled(request.scheduled),
             reference=self._reference(request.reference),
+            send_id=uuid4().hex[:16],
         )
-        # Texts kept from an outage go first: the order they were sent in is the order they go.
-        await self.outbox.async_send_now()
-        if self.outbox.blocked:
-            # SMS.dk is still away (or waits for a new token or credits): this text waits its
-            # turn, and the caller does not wait for a second failure.
-            await self.outbox.async_add(prepared, None)
+        delivery = await self._outbox.async_submit(prepared)
+        if delivery is None:
             return SendOutcome(
                 analysis=analysis,
                 parts=analysis.parts,
@@ -272,12 +134,10 @@ class SmsSender:
                 scheduled=prepared.scheduled,
                 queued=prepared.receivers,
             )
-        delivery = await self.async_deliver(prepared)
         queued: tuple[str, ...] = ()
         if (err := delivery.error) is not None:
             if is_temporary(err):
-                queued = delivery.unsent
-                await self.outbox.async_add(replace(prepared, receivers=queued), err)
+                queued = delivery.unsent  # the outbox kept them
             else:
                 error = self._error(err, prepared.sender)  # also starts re-authentication
                 if not delivery.accepted:
@@ -303,66 +163,6 @@ class SmsSender:
             rejected=tuple(delivery.rejected),
             queued=queued,
         )
-
-    async def async_deliver(self, prepared: Prepared) -> Delivery:
-        """Send *prepared* to its receivers in turn; stop at the first error that is not theirs.
-
-        Accepted messages are followed by the delivery tracker, and the credit balance is read
-        again afterwards.
-        """
-        # Delivery reports go to Home Assistant's webhook when the internet can reach it.
-        dlr_url = async_report_url(self._hass, self._entry)
-        delivery = Delivery()
-        for index, receiver in enumerate(prepared.receivers):
-            try:
-                result = await self._client.send(
-                    receiver=receiver,
-                    sender=prepared.sender,
-                    message=prepared.text,
-                    message_format=prepared.format,
-                    dlr_url=dlr_url,
-                    reference=prepared.reference,
-                    scheduled=prepared.scheduled,
-                )
-            except SmsDkRejectedError as err:
-                delivery.rejected.extend(
-                    Rejected(r.receiver or receiver, r.code, r.message) for r in err.result.rejected
-                )
-                if not err.result.rejected:
-                    delivery.rejected.append(Rejected(receiver, err.code, err.message))
-                continue
-            except SmsDkValidationError as err:
-                if err.field != "receiver":
-                    delivery.error, delivery.unsent = err, prepared.receivers[index:]
-                    break
-                delivery.rejected.append(Rejected(receiver, err.code, err.message))
-                continue
-            except SmsDkError as err:
-                delivery.error, delivery.unsent = err, prepared.receivers[index:]
-                break
-            delivery.credits += result.credits
-            delivery.parts = delivery.parts or result.parts
-            for item in result.accepted:
-                number = item.receiver or receiver
-                delivery.accepted.append(Accepted(number, result.batch_id, item.credit_cost))
-                if result.batch_id:
-                    self._tracker.track(
-                        batch_id=result.batch_id,
-                        receiver=number,
-                        sent=prepared.scheduled or dt_util.utcnow(),
-                        parts=result.parts or prepared.parts,
-                        cost=item.credit_cost,
-                        reference=prepared.reference,
-                    )
-            delivery.rejected.extend(
-                Rejected(r.receiver, r.code, r.message) for r in result.rejected
-            )
-        if delivery.accepted:
-            # The balance changed; read it without keeping the caller waiting.
-            self._entry.async_create_task(
-                self._hass, self._coordinator.async_request_refresh(), "sms_dk credits after send"
-            )
-        return delivery
 
     def _receivers(self, raw: Iterable[str]) -> list[str]:
         numbers: list[str] = []
@@ -420,15 +220,29 @@ class SmsSender:
 
     @staticmethod
     def _scheduled(when: datetime | None) -> datetime | None:
+        """A send time SMS.dk takes: 10 minutes to a year ahead, any zone, never an exception."""
         if when is None:
             return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt_util.get_default_time_zone())
-        earliest = dt_util.utcnow() + SCHEDULE_MIN_AHEAD
+        shown = when.isoformat()
+        try:
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=dt_util.get_default_time_zone())
+            # Converting a time at the calendar's ends (year 1 or 9999 with an offset) overflows.
+            when.astimezone(UTC)
+        except OverflowError, ValueError:
+            raise _invalid("invalid_scheduled", scheduled=shown) from None
+        now = dt_util.utcnow()
+        earliest = now + SCHEDULE_MIN_AHEAD
         if when < earliest:
             raise _invalid(
                 "scheduled_too_soon",
                 earliest=dt_util.as_local(earliest).strftime("%Y-%m-%d %H:%M"),
+            )
+        if when > now + SCHEDULE_MAX_AHEAD:
+            raise _invalid(
+                "scheduled_too_far",
+                scheduled=shown,
+                latest=dt_util.as_local(now + SCHEDULE_MAX_AHEAD).strftime("%Y-%m-%d %H:%M"),
             )
         return when
 

@@ -20,8 +20,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import CONF_PHONE
-from .coordinator import SmsDkConfigEntry, SmsDkCreditsCoordinator
-from .delivery import DeliveryTracker, TrackedMessage
+from .coordinator import SmsDkCreditsCoordinator
+from .data import SmsDkConfigEntry
+from .delivery import LAST, DeliveryTracker
+from .delivery_items import TrackedMessage
 from .entity import SmsDkEntity, async_add_recipient_entities, service_device_info
 from .outbox import Outbox
 from .smsdk import DeliveryStatus
@@ -166,9 +168,11 @@ class SmsDkDeliveryStatusSensor(SmsDkEntity, SensorEntity):
 
     @override
     async def async_added_to_hass(self) -> None:
-        """Update whenever the tracker learns something."""
+        """Update when the tracker learns something of the message this sensor shows."""
         await super().async_added_to_hass()
-        self.async_on_remove(self._tracker.listeners.add(self.async_write_ha_state))
+        self.async_on_remove(
+            self._tracker.listeners.add(self.async_write_ha_state, self._number or LAST)
+        )
 
     @property
     @override

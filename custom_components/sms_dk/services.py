@@ -18,12 +18,12 @@ import probatio
 
 from .const import CONF_PHONE, DOMAIN, SUBENTRY_RECIPIENT
 from .errors import action_error
-from .sender import SendRequest
+from .models import SendRequest
 from .smsdk import SmsDkError, SmsDkNotFoundError
 from .smsdk.gsm import Encoding
 
 if TYPE_CHECKING:
-    from .coordinator import SmsDkConfigEntry
+    from .data import SmsDkConfigEntry
 
 SERVICE_SEND_SMS = "send_sms"
 SERVICE_CANCEL_SCHEDULED = "cancel_scheduled"

@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 import contextlib
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 import json
 import logging
 from typing import Any, Final
@@ -26,9 +27,11 @@ from . import codes
 from .gsm import encode
 from .models import (
     DEMO_TOKEN,
+    LOSE_ANSWER_MODES,
     Faults,
     HeaderDict,
     LogRecord,
+    LoseAnswerMode,
     RecordedRequest,
     format_time_sent,
 )
@@ -62,6 +65,11 @@ HTML_502: Final = (
     "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
     "</body>\r\n</html>\r\n"
 )
+HTML_504: Final = (
+    "<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n"
+    "<center><h1>504 Gateway Time-out</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
 # A send answer cut off in the middle, as a proxy or a crashed worker might leave it.
 MALFORMED_JSON: Final = (
     '{"status": "success", "messageCode": 5000, "result": {"totalCreditSum": 1.0, "messa'
@@ -87,6 +95,22 @@ def _success(result: Any) -> web.Response:
 
 def _html(status: int, body: str) -> web.Response:
     return web.Response(status=status, text=body, content_type="text/html")
+
+
+def _page(status: int, *, plain: bool) -> web.Response:
+    """A page such as a gateway or a rate limiter in front of the API answers with."""
+    try:
+        title = f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        title = f"{status} Error"
+    if plain:
+        return web.Response(status=status, text=f"{title}\n", content_type="text/plain")
+    return _html(
+        status,
+        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+        "</body>\r\n</html>\r\n",
+    )
 
 
 class SmsDkSimulator:
@@ -309,19 +333,52 @@ class SmsDkSimulator:
 
     async def _answer(self, request: web.Request, body: Any) -> web.Response | None:
         """Return the answer, or None when the connection must be dropped."""
-        path = request.path
         faults = self.faults
-        if faults.applies_to(path):
+        lost = self._take_lost_answer(request)
+        if faults.applies_to(request.path):
             if faults.delay > 0:
                 await asyncio.sleep(faults.delay)
-            if faults.hold is not None:
+            if faults.hold is not None and lost != "late":
                 # Answer only when the test says so (works with a frozen clock, unlike delay).
                 await faults.hold.wait()
             if faults.drop_connection:
+                # Before processing: the request never reached "SMS.dk".
                 return None
             fault = self._fault_answer(faults)
             if fault is not None:
-                return fault
+                if faults.retry_after_header is not None:
+                    fault.headers["Retry-After"] = faults.retry_after_header
+                response = fault
+            else:
+                response = await self._process(request, body)
+        else:
+            response = await self._process(request, body)
+        if lost == "drop":
+            # After processing: the text is logged and charged, only its answer is lost.
+            return None
+        if lost == "gateway":
+            # A proxy in front gave up waiting for the API, which took the text all the same.
+            return _html(504, HTML_504)
+        if lost == "late":
+            if faults.hold is not None:
+                await faults.hold.wait()
+            else:
+                await asyncio.sleep(faults.late_answer_delay)
+        return response
+
+    def _take_lost_answer(self, request: web.Request) -> LoseAnswerMode | None:
+        """Count down lose_answers for a send request; return how its answer is lost, if it is."""
+        faults = self.faults
+        if request.method != "POST" or request.path != SEND_PATH or faults.lose_answers <= 0:
+            return None
+        if faults.lose_answer_mode not in LOSE_ANSWER_MODES:
+            raise ValueError(f"Unknown lose_answer_mode: {faults.lose_answer_mode!r}")
+        faults.lose_answers -= 1
+        return faults.lose_answer_mode
+
+    async def _process(self, request: web.Request, body: Any) -> web.Response:
+        """The API's own answer: authentication, routing, then the endpoint."""
+        path = request.path
         if path != "/v1" and not path.startswith("/v1/"):
             return _html(404, HTML_404)
         # Auth before routing: every /v1 request needs the token, known path or not (a guess).
@@ -340,6 +397,8 @@ class SmsDkSimulator:
 
     @staticmethod
     def _fault_answer(faults: Faults) -> web.Response | None:
+        if faults.page_status is not None:
+            return _page(faults.page_status, plain=faults.page_text_plain)
         if faults.html_404:
             return _html(404, HTML_404)
         if faults.bad_gateway:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
@@ -24,20 +24,51 @@ def format_time_sent(when: datetime) -> str:
     return when.astimezone(COPENHAGEN).strftime(TIME_SENT_FORMAT)
 
 
+type LoseAnswerMode = Literal["drop", "late", "gateway"]
+LOSE_ANSWER_MODES: Final[frozenset[str]] = frozenset({"drop", "late", "gateway"})
+
+
 @dataclass
 class Faults:
     """Failure modes, all off by default. Tests flip them on the live simulator.
 
     The answering faults take precedence in this order when several are on: drop_connection,
-    html_404, bad_gateway, server_error, cooldown, error_code, malformed_json,
-    unexpected_shape. delay adds to
-    any of them. The shape faults (credits_as_string, receiver_as_string, rejected_as_207) only
-    change what a normal answer looks like.
+    page_status, html_404, bad_gateway, server_error, cooldown, error_code, malformed_json,
+    unexpected_shape. delay adds to any of them. The shape faults (credits_as_string,
+    receiver_as_string, rejected_as_207) only change what a normal answer looks like.
+
+    Two kinds of lost answer, for a client that must tell "not sent" from "maybe sent":
+
+    - drop_connection closes the connection BEFORE the request is processed: nothing is logged
+      or charged (the request was lost on its way to SMS.dk).
+    - lose_answers loses the answer of the next N POST /v1/sms/send requests AFTER they were
+      processed exactly as usual (logged in the delivery log, credits charged, errors decided):
+      "drop" closes the connection without a word; "gateway" answers a proxy's 504 page (the
+      gateway gave up waiting, but the API went on); "late" answers only after late_answer_delay
+      seconds, or when hold is set (the event form, for tests with a frozen clock), i.e. after
+      the client gave up. It counts down by one per send request, whatever answers it, and
+      ignores only_paths. A "late" request does not wait on hold before it is processed, only
+      after (so a test can see the text in the log while the answer is still held).
+
+    retry_after_header adds a Retry-After header to the answering faults' answers (page_status,
+    html_404, bad_gateway, server_error, cooldown, error_code, malformed_json, unexpected_shape).
     """
 
     delay: float = 0.0
     # When set, every request waits for this event before it is answered.
     hold: asyncio.Event | None = None
+    # How many of the next POST /v1/sms/send requests lose their answer (counts down).
+    lose_answers: int = 0
+    # "drop" (close the connection), "gateway" (a 504 page) or "late" (answer after
+    # late_answer_delay, or on hold).
+    lose_answer_mode: LoseAnswerMode = "drop"
+    late_answer_delay: float = 30.0
+    # Answer with a page of this HTTP status (429, 502, 503, 504...), as a gateway, a proxy or a
+    # rate limiter in front of the API would: HTML, or plain text with page_text_plain.
+    page_status: int | None = None
+    page_text_plain: bool = False
+    # When set, the answering faults (not normal answers) carry this Retry-After header, verbatim.
+    retry_after_header: str | None = None
     server_error: bool = False
     bad_gateway: bool = False
     html_404: bool = False
@@ -56,8 +87,8 @@ class Faults:
     # Answer every request with this documented error code (its HTTP status and wording), as the
     # real API may for cases the simulator does not model; an empty rejected array for 1059.
     error_code: int | None = None
-    # When set, delay and the answering faults apply only to requests whose path is in it
-    # (e.g. {"/v1/sms/send"}); None means every path. The shape faults ignore it.
+    # When set, delay, hold and the answering faults apply only to requests whose path is in it
+    # (e.g. {"/v1/sms/send"}); None means every path. The shape faults and lose_answers ignore it.
     only_paths: Collection[str] | None = None
 
     def applies_to(self, path: str) -> bool:

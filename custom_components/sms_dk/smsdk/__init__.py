@@ -1,9 +1,8 @@
 """A typed asyncio client for the SMS.dk API. Nothing below this package imports Home Assistant."""
 
 from .client import DEFAULT_BASE_URL, SmsDkClient
+from .codes import RESPONSE_CODES, ResponseCode
 from .errors import (
-    RESPONSE_CODES,
-    ResponseCode,
     SmsDkApiError,
     SmsDkAuthenticationError,
     SmsDkConnectionError,
@@ -17,6 +16,7 @@ from .errors import (
     SmsDkTimeoutError,
     SmsDkValidationError,
 )
+from .fields import token_is_well_formed
 from .models import (
     AcceptedReceiver,
     DeliveryStatus,
@@ -53,4 +53,5 @@ __all__ = [
     "SmsDkServerError",
     "SmsDkTimeoutError",
     "SmsDkValidationError",
+    "token_is_well_formed",
 ]

@@ -11,27 +11,26 @@ from collections.abc import Mapping
 from datetime import datetime
 import json
 import logging
+import math
 from typing import Any, Final
 
 import aiohttp
 
+from .answers import ACCEPT_ENCODING, STATUS_SAYS_ALL, decode_answer
 from .errors import (
-    CODE_RATE_LIMIT,
-    CODE_REJECTED,
-    RESPONSE_CODES,
-    SmsDkApiError,
+    SmsDkAuthenticationError,
     SmsDkConnectionError,
     SmsDkMalformedResponseError,
-    SmsDkRateLimitError,
-    SmsDkRejectedError,
-    SmsDkServerError,
     SmsDkTimeoutError,
     SmsDkValidationError,
-    error_for_status,
-    parse_remaining,
+)
+from .fields import (
+    RECEIVER_DIGITS_MAX,
+    format_scheduled,
+    token_is_well_formed,
+    validation_error,
 )
 from .models import (
-    API_TIMEZONE,
     LogPage,
     MessageFormat,
     SenderName,
@@ -72,14 +71,20 @@ class SmsDkClient:
         """Name the API, never the token."""
         return f"SmsDkClient(base_url={self._base_url!r})"
 
-    async def get_credits(self) -> float:
-        """The account's credit balance."""
-        result = await self._request("GET", "user/getcreditvalue")
+    # A parameter, not the caller's asyncio.timeout(): the client's own timeout raises
+    # SmsDkTimeoutError (with may_have_arrived), where a caller's would cancel it.
+    async def get_credits(self, *, timeout: float | None = None) -> float:  # noqa: ASYNC109
+        """The account's credit balance.
+
+        It is the cheapest request there is, so it also serves as a health probe: *timeout* (in
+        seconds) replaces the client's own for this one call.
+        """
+        result = await self._request("GET", "user/getcreditvalue", timeout=timeout)
         if isinstance(result, Mapping):
             # Defensive: accept {"credits": n} or {"value": n} should the API wrap the number.
             result = result.get("credits", result.get("value"))
         balance = as_float(result)
-        if balance is None:
+        if balance is None or not math.isfinite(balance):
             raise SmsDkMalformedResponseError("The credit balance is not a number")
         return balance
 
@@ -107,14 +112,16 @@ class SmsDkClient:
 
         Returns the outcome also when the API accepted some receivers and rejected others (207);
         raises :class:`SmsDkRejectedError` when it rejected every one (409, code 1059).
+
+        When the answer is lost (:class:`SmsDkConnectionError`), its ``may_have_arrived`` says
+        whether the text may have been sent all the same.
         """
         receiver_digits = str(receiver).strip()
-        if not receiver_digits.isdigit():
-            raise SmsDkValidationError(
-                'Parameter "receiver" must be of numeric characters only.',
-                code=1060,
-                field="receiver",
-            )
+        # ASCII only: str.isdigit() also takes "²" (which int() refuses) or "٣" (which it reads).
+        if not (receiver_digits.isascii() and receiver_digits.isdigit()):
+            raise validation_error(1060, "receiver")
+        if len(receiver_digits) > RECEIVER_DIGITS_MAX:
+            raise validation_error(1064, "receiver")
         body: dict[str, Any] = {
             # Most clients send the number as a JSON number; the API's code 1014 asks for it.
             "receiver": int(receiver_digits),
@@ -153,6 +160,10 @@ class SmsDkClient:
         # The answer's shape is unknown beyond its code; an error raises, anything else is done.
         await self._request("DELETE", "sms/delete", params={"batchId": batch_id}, envelope=True)
 
+    def _redact(self, text: str) -> str:
+        """*text* without the token (an error text may quote what the server or aiohttp saw)."""
+        return text.replace(self.__token, "***") if self.__token else text
+
     async def _request(
         self,
         method: str,
@@ -161,88 +172,103 @@ class SmsDkClient:
         json_body: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
         envelope: bool = False,
+        timeout: float | None = None,  # noqa: ASYNC109 - see get_credits
     ) -> Any:
         """Make one request; return the answer's ``result`` (or the whole answer, *envelope*)."""
+        if not self.__token:
+            raise SmsDkAuthenticationError("The API token is empty")
+        if not token_is_well_formed(self.__token):
+            # Never the token itself in the text: it is the secret, and it is what is broken.
+            raise SmsDkAuthenticationError(
+                "The API token contains characters that cannot be sent (spaces, line breaks,"
+                " control or non-ASCII characters)"
+            )
         url = f"{self._base_url}/v1/{path}"
         headers = {
             "Authorization": f"Bearer {self.__token}",
             "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
         }
+        data: bytes | None = None
+        if json_body is not None:
+            # Serialised here, not by the session: its serialiser may be another library (Home
+            # Assistant's is orjson) with its own failures; UTF-8 is what JSON over HTTP means.
+            try:
+                data = json.dumps(json_body, ensure_ascii=False).encode()
+            except UnicodeEncodeError as err:
+                raise SmsDkValidationError(
+                    "The request holds text that cannot be sent (a lone UTF-16 surrogate)"
+                ) from err
+            headers["Content-Type"] = "application/json"
+        seconds = self._timeout if timeout is None else timeout
         try:
-            async with asyncio.timeout(self._timeout):
+            async with asyncio.timeout(seconds):
                 async with self._session.request(
-                    method, url, json=json_body, params=params, headers=headers
+                    method,
+                    url,
+                    data=data,
+                    params=params,
+                    headers=headers,
+                    # The API never redirects: a redirect means a wrong address (http for https,
+                    # say), and following it would turn a POST into a GET and blur whether the
+                    # text was sent.
+                    allow_redirects=False,
+                    # aiohttp fails on a coding it cannot undo (br without Brotli, a broken gzip)
+                    # before the status is known; undone here, a 429 or 503 stays what it is.
+                    auto_decompress=False,
                 ) as response:
                     status = response.status
-                    text = await response.text(errors="replace")
-        except TimeoutError as err:
+                    try:
+                        body = await response.read()
+                    except aiohttp.ClientError:
+                        if status not in STATUS_SAYS_ALL:
+                            raise
+                        # The status alone says what happened; the body only adds detail.
+                        body = b""
+        except aiohttp.ConnectionTimeoutError as err:
+            # The session's own connect timeout: no connection, so nothing was sent.
             raise SmsDkTimeoutError(
-                f"SMS.dk did not answer within {self._timeout:g} seconds"
+                self._redact(f"Could not connect to SMS.dk in time: {err}"),
+                may_have_arrived=False,
+            ) from err
+        except TimeoutError as err:
+            # Ours or the session's read timeout. The request may be sent and processed already
+            # (a timeout while connecting looks the same from here: assume the worse).
+            raise SmsDkTimeoutError(
+                self._redact(f"SMS.dk did not answer within {seconds:g} seconds"),
+                may_have_arrived=True,
+            ) from err
+        except aiohttp.ClientConnectorError as err:
+            # Refused, unknown host, unreachable, TLS handshake: nothing was sent.
+            raise SmsDkConnectionError(
+                self._redact(f"Could not reach SMS.dk: {type(err).__name__}: {err}"),
+                may_have_arrived=False,
+            ) from err
+        except (ValueError, aiohttp.NonHttpUrlClientError) as err:
+            # aiohttp.InvalidURL, yarl's ValueError or a scheme other than http(s) (an unusable
+            # address, a query value that cannot be encoded): the request could not even be
+            # built, so nothing was sent.
+            raise SmsDkConnectionError(
+                self._redact(
+                    "Could not make the request (is the API address right?):"
+                    f" {type(err).__name__}: {err}"
+                ),
+                may_have_arrived=False,
             ) from err
         except aiohttp.ClientError as err:
-            # The error names the host at most; the token travels only in a header.
+            # Connected, then the connection broke (reset, closed, answer cut off): the request
+            # may have arrived. The error names the host at most; the token travels in a header.
             raise SmsDkConnectionError(
-                f"Could not reach SMS.dk: {type(err).__name__}: {err}"
+                self._redact(f"Lost the connection to SMS.dk: {type(err).__name__}: {err}"),
+                may_have_arrived=True,
             ) from err
         _LOGGER.debug("%s /v1/%s answered HTTP %s", method, path, status)
-        return self._decode(status, text, envelope=envelope)
-
-    @staticmethod
-    def _decode(status: int, text: str, *, envelope: bool) -> Any:
-        try:
-            data = json.loads(text)
-        except ValueError:
-            data = None
-        if not isinstance(data, Mapping):
-            if status >= 500:
-                raise SmsDkServerError(f"SMS.dk failed with HTTP {status}", http_status=status)
-            raise SmsDkMalformedResponseError(
-                f"SMS.dk answered HTTP {status} with something that is not its JSON"
-                " (is the API address right?)",
-                http_status=status,
-            )
-        code = as_int(data.get("messageCode"))
-        is_error = status >= 400 or data.get("status") == "error"
-        if is_error:
-            raise _error_from_answer(status, code, data)
-        if envelope:
-            return data
-        if "result" not in data:
-            raise SmsDkMalformedResponseError(
-                f"SMS.dk answered HTTP {status} without a result", http_status=status
-            )
-        return data["result"]
-
-
-def _error_from_answer(status: int, code: int | None, data: Mapping[str, Any]) -> SmsDkApiError:
-    """The exception for an error answer, keeping the API's code and message."""
-    row = RESPONSE_CODES.get(code) if code is not None else None
-    message = data.get("message")
-    if not isinstance(message, str) or not message:
-        message = row.message if row else f"SMS.dk refused the request (HTTP {status})"
-    if code == CODE_REJECTED:
-        error_result = data.get("errorResult")
-        result = SendResult.from_api(
-            code, error_result if isinstance(error_result, Mapping) else {}
+        return decode_answer(
+            status,
+            body,
+            coding=response.headers.get("Content-Encoding"),
+            charset=response.charset,
+            retry_after=response.headers.get("Retry-After"),
+            envelope=envelope,
+            redact=self._redact,
         )
-        return SmsDkRejectedError(message, result=result, code=code, http_status=status)
-    if code == CODE_RATE_LIMIT or (row is None and status == 429):
-        return SmsDkRateLimitError(
-            message, code=code, http_status=status, retry_after=parse_remaining(message)
-        )
-    if row is not None and row.error is not None:
-        if issubclass(row.error, SmsDkValidationError):
-            return row.error(message, code=code, http_status=status, field=row.field)
-        return row.error(message, code=code, http_status=status)
-    return error_for_status(status)(message, code=code, http_status=status)
-
-
-def format_scheduled(when: datetime) -> str:
-    """The ``scheduled`` field: ISO 8601 in Danish local time, with its UTC offset.
-
-    The zone the API assumes for a time without offset is unknown, so we always send the offset;
-    a naive *when* is taken to be Danish time already.
-    """
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=API_TIMEZONE)
-    return when.astimezone(API_TIMEZONE).replace(microsecond=0).isoformat()

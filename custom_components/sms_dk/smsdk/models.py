@@ -57,7 +57,11 @@ def as_float(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            # A JSON integer of a few hundred digits is beyond any float.
+            return None
     if isinstance(value, str):
         try:
             return float(value.strip().replace(",", "."))

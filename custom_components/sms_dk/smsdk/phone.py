@@ -41,4 +41,6 @@ def normalize_number(number: str | int, region: str = DEFAULT_REGION) -> str:
         raise InvalidPhoneNumberError(text) from err
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidPhoneNumberError(text)
-    return f"{parsed.country_code}{parsed.national_number}"
+    # E.164 keeps a leading zero that belongs to the number (Italian landlines, Ivorian mobiles);
+    # the national_number field, an integer, would drop it.
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164).removeprefix("+")

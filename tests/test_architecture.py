@@ -1,0 +1,98 @@
+"""The house as drawn: a client without Home Assistant, no import circle, small modules."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+INTEGRATION = Path(__file__).parent.parent / "custom_components" / "sms_dk"
+MAX_LINES = 300
+
+
+def modules() -> dict[str, Path]:
+    """Every module of the integration, by dotted name relative to the package."""
+    found = {}
+    for path in sorted(INTEGRATION.rglob("*.py")):
+        parts = path.relative_to(INTEGRATION).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found[".".join(parts)] = path
+    return found
+
+
+def imports(name: str, path: Path) -> set[str]:
+    """The integration's modules *name* imports, TYPE_CHECKING imports included."""
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    package = [part for part in package if part]
+    known = modules()
+    result: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+            target = ".".join([*base, *(node.module or "").split(".")]).strip(".")
+            for alias in node.names:
+                full = f"{target}.{alias.name}".strip(".")
+                result.add(full if full in known else target)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+            "custom_components.sms_dk"
+        ):
+            result.add(node.module.removeprefix("custom_components.sms_dk").strip("."))
+    result.discard(name)
+    return {target for target in result if target in known}
+
+
+def test_no_import_circle() -> None:
+    """No module imports, directly or through others, a module that imports it back."""
+    graph = {name: imports(name, path) for name, path in modules().items()}
+    # The package itself (__init__) sets everything up: it sits on top and nobody imports it.
+    assert not any("" in targets for targets in graph.values())
+    state: dict[str, int] = {}
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = 1
+        for target in sorted(graph[name]):
+            assert state.get(target) != 1, " -> ".join([*trail, name, target])
+            if target not in state:
+                visit(target, [*trail, name])
+        state[name] = 2
+
+    for name in graph:
+        if name not in state:
+            visit(name, [])
+
+
+def test_the_client_knows_nothing_of_home_assistant() -> None:
+    """Nothing in smsdk/ imports Home Assistant or the integration around it."""
+    for path in (INTEGRATION / "smsdk").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level <= 1, f"{path.name} imports from above smsdk"
+                names = [node.module or ""]
+            else:
+                continue
+            assert not any(name.split(".")[0] == "homeassistant" for name in names), path.name
+
+
+def test_shared_types_live_in_leaf_modules() -> None:
+    """The send path's types and the runtime data come from modules that import no part of the
+    send path: the outbox does not import the sender, nor anything the data module."""
+    graph = {name: imports(name, path) for name, path in modules().items()}
+    assert graph["models"] <= {"const", "smsdk", "smsdk.gsm"}
+    assert "sender" not in graph["outbox"]
+    assert not any(
+        "data" in targets
+        for name, targets in graph.items()
+        if name in {"coordinator", "delivery", "dispatch", "outbox", "reports", "sender"}
+    )
+
+
+def test_modules_are_small() -> None:
+    """No module over 300 lines: each holds one concern."""
+    sizes = {
+        name or "__init__": len(path.read_text(encoding="utf-8").splitlines())
+        for name, path in modules().items()
+    }
+    assert {name: size for name, size in sizes.items() if size > MAX_LINES} == {}
