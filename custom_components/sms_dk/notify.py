@@ -6,13 +6,8 @@ from datetime import datetime
 from functools import partial
 from typing import Any, override
 
-from homeassistant.components.notify import NotifyEntity
-from homeassistant.components.notify.const import (
-    ATTR_DATA,
-    ATTR_TARGET,
-    ATTR_TITLE,
-    NotifyEntityFeature,
-)
+from homeassistant.components.notify import NotifyEntity, NotifyEntityFeature
+from homeassistant.components.notify.const import ATTR_DATA, ATTR_TARGET, ATTR_TITLE
 from homeassistant.components.notify.legacy import NOTIFY_SERVICES, BaseNotificationService
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
 from homeassistant.core import HomeAssistant
