@@ -20,8 +20,8 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-import probatio
 
+from .compat import probatio
 from .const import (
     CONF_API_TOKEN,
     DOMAIN,

@@ -16,8 +16,8 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 from homeassistant.util import dt as dt_util
-import probatio
 
+from .compat import probatio
 from .const import CONF_PHONE, DOMAIN
 from .data import SmsDkConfigEntry
 from .entity import SmsDkEntity, async_add_recipient_entities

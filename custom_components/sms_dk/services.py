@@ -14,8 +14,8 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, entity_registry as er, service
-import probatio
 
+from .compat import probatio
 from .const import CONF_PHONE, DOMAIN, SUBENTRY_RECIPIENT
 from .errors import action_error
 from .models import SendRequest

@@ -1,0 +1,24 @@
+"""What differs between the Home Assistant releases this integration supports (2026.3 and later).
+
+The tests run on the oldest and the newest of them (``scripts/test --matrix``); coverage is measured
+on the newest, so the branches for older releases are marked ``pragma: no cover``.
+"""
+
+from __future__ import annotations
+
+from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
+
+HA_VERSION = (MAJOR_VERSION, MINOR_VERSION)
+
+# Home Assistant validates with probatio since 2026.9 and with voluptuous before. probatio is
+# API-compatible with voluptuous, and schemas and `Invalid` must come from the library that Home
+# Assistant's own config_validation, selectors and flow sections use, so the integration imports
+# `probatio` from here and gets voluptuous under that name on the older releases.
+
+if HA_VERSION >= (2026, 9):
+    import probatio
+else:  # pragma: no cover - runs only on 2026.3 to 2026.8; coverage is measured on the newest
+    import voluptuous as probatio  # type: ignore[no-redef]
+
+
+__all__ = ["probatio"]
