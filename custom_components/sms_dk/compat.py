@@ -6,7 +6,10 @@ on the newest, so the branches for older releases are marked ``pragma: no cover`
 
 from __future__ import annotations
 
+from typing import cast
+
 from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
+from homeassistant.helpers.device_registry import DeviceInfo
 
 HA_VERSION = (MAJOR_VERSION, MINOR_VERSION)
 
@@ -21,4 +24,15 @@ else:  # pragma: no cover - runs only on 2026.3 to 2026.8; coverage is measured 
     import voluptuous as probatio  # type: ignore[no-redef]
 
 
-__all__ = ["probatio"]
+def via_device(device_id: str, identifier: tuple[str, str]) -> DeviceInfo:
+    """The part of a DeviceInfo that puts a device under its parent device.
+
+    Since 2026.8 Home Assistant names the parent by its device id (``via_device_id``) and
+    deprecates ``via_device`` (the parent's identifier), which is all that older releases know.
+    """
+    if HA_VERSION >= (2026, 8):
+        return DeviceInfo(via_device_id=device_id)
+    return cast("DeviceInfo", {"via_device": identifier})  # pragma: no cover - older releases only
+
+
+__all__ = ["probatio", "via_device"]

@@ -16,6 +16,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .compat import via_device
 from .const import DOMAIN, SUBENTRY_RECIPIENT
 from .data import SmsDkConfigEntry
 
@@ -40,7 +41,7 @@ def recipient_device_info(entry: SmsDkConfigEntry, subentry: ConfigSubentry) -> 
         manufacturer="SMS.dk",
         model="Recipient",
         name=subentry.title,
-        via_device_id=entry.runtime_data.account_device_id,
+        **via_device(entry.runtime_data.account_device_id, (DOMAIN, entry.entry_id)),
     )
 
 
