@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import cast
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import service
 from homeassistant.helpers.device_registry import DeviceInfo
 
 HA_VERSION = (MAJOR_VERSION, MINOR_VERSION)
@@ -35,4 +38,19 @@ def via_device(device_id: str, identifier: tuple[str, str]) -> DeviceInfo:
     return cast("DeviceInfo", {"via_device": identifier})  # pragma: no cover - older releases only
 
 
-__all__ = ["probatio", "via_device"]
+def async_get_config_entry(hass: HomeAssistant, domain: str, entry_id: str | None) -> ConfigEntry:
+    """The loaded entry an action names, or the only one: ``service.async_get_config_entry``.
+
+    Before 2026.7 that helper needs an id; there, the only entry of *domain* stands in for a
+    missing one (with none or several, the helper refuses the missing id).
+    """
+    if entry_id is None and HA_VERSION < (2026, 7):  # pragma: no cover - older releases only
+        entries = hass.config_entries.async_entries(
+            domain, include_ignore=False, include_disabled=False
+        )
+        if len(entries) == 1:
+            entry_id = entries[0].entry_id
+    return service.async_get_config_entry(hass, domain, entry_id)
+
+
+__all__ = ["async_get_config_entry", "probatio", "via_device"]

@@ -13,9 +13,9 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv, entity_registry as er, service
+from homeassistant.helpers import config_validation as cv, entity_registry as er
 
-from .compat import probatio
+from .compat import async_get_config_entry, probatio
 from .const import CONF_PHONE, DOMAIN, SUBENTRY_RECIPIENT
 from .errors import action_error
 from .models import SendRequest
@@ -82,7 +82,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
 
 def _entry(call: ServiceCall) -> SmsDkConfigEntry:
     """The loaded entry the call names, or the only one."""
-    entry = service.async_get_config_entry(call.hass, DOMAIN, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    entry = async_get_config_entry(call.hass, DOMAIN, call.data.get(ATTR_CONFIG_ENTRY_ID))
     return cast("SmsDkConfigEntry", entry)
 
 
