@@ -9,6 +9,8 @@ from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.amber import AmberSnapshotExtension
 
 # Imported first so that this project's custom_components package shadows the test plugin's own
 # (see the project's notes on pytest-homeassistant-custom-component).
@@ -19,6 +21,16 @@ from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load this custom integration in every test."""
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Syrupy's own amber snapshots in tests/__snapshots__, on every Home Assistant release.
+
+    The test plugin for the oldest release (scripts/test --matrix) hands out Home Assistant's
+    extension instead, which keeps its files in tests/snapshots/; the newest hands out syrupy's.
+    """
+    return snapshot.use_extension(AmberSnapshotExtension)
 
 
 @pytest.fixture

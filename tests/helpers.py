@@ -9,6 +9,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.sms_dk.const import DOMAIN
@@ -55,3 +56,17 @@ async def ticking[T](
         async_fire_time_changed(hass)
     task.cancel()
     raise AssertionError("still waiting after 300 s")
+
+
+def get_device(
+    registry: dr.DeviceRegistry, identifier: tuple[str, str], config_entry_id: str
+) -> dr.DeviceEntry | None:
+    """The device of *config_entry_id* with *identifier*.
+
+    ``async_get_device_by_identifier`` is new in Home Assistant 2026.8, which deprecates
+    ``async_get_device`` for it; older releases (tested by ``scripts/test --matrix``) have only
+    ``async_get_device``.
+    """
+    if hasattr(registry, "async_get_device_by_identifier"):
+        return registry.async_get_device_by_identifier(identifier, config_entry_id)
+    return registry.async_get_device(identifiers={identifier})

@@ -19,6 +19,7 @@ from custom_components.sms_dk.const import (
     SUBENTRY_RECIPIENT,
 )
 from tests.conftest import FAR, MOR
+from tests.helpers import get_device
 from tests.simulator import SmsDkSimulator
 
 
@@ -127,8 +128,8 @@ async def test_remove_recipient(
     assert entity_registry.async_get("notify.far_sms") is None
     assert hass.states.get("notify.far_sms") is None
     assert (
-        device_registry.async_get_device_by_identifier(
-            (DOMAIN, f"{init_integration.entry_id}_far"), init_integration.entry_id
+        get_device(
+            device_registry, (DOMAIN, f"{init_integration.entry_id}_far"), init_integration.entry_id
         )
         is None
     )
@@ -139,8 +140,8 @@ async def test_devices(
     hass: HomeAssistant, init_integration: MockConfigEntry, device_registry: dr.DeviceRegistry
 ) -> None:
     """The account is a service device; each recipient's device hangs under it."""
-    account = device_registry.async_get_device_by_identifier(
-        (DOMAIN, init_integration.entry_id), init_integration.entry_id
+    account = get_device(
+        device_registry, (DOMAIN, init_integration.entry_id), init_integration.entry_id
     )
     assert account is not None
     assert (account.name, account.manufacturer, account.entry_type) == (
@@ -148,8 +149,8 @@ async def test_devices(
         "SMS.dk",
         dr.DeviceEntryType.SERVICE,
     )
-    mor = device_registry.async_get_device_by_identifier(
-        (DOMAIN, f"{init_integration.entry_id}_mor"), init_integration.entry_id
+    mor = get_device(
+        device_registry, (DOMAIN, f"{init_integration.entry_id}_mor"), init_integration.entry_id
     )
     assert mor is not None
     assert mor.name == "Mor"
