@@ -13,20 +13,26 @@ ROOT="${SMS_DK_ROOT:-${HOME}/.cache/sms_dk/forky}"
 # Inside the root the repository is bind-mounted here.
 ROOT_REPO=/repo
 
+# VENV runs the newest Home Assistant (requirements_test.txt, every gate), VENV_OLDEST the oldest
+# supported one (requirements_test_oldest.txt, pytest only: scripts/test --matrix).
 if command -v python3.14 >/dev/null 2>&1 && [ -z "${SMS_DK_FORCE_ROOT:-}" ]; then
   MODE=host
   VENV="${REPO}/.venv"
+  VENV_OLDEST="${REPO}/.venv-oldest"
 else
   MODE=root
   VENV=/opt/venv
+  VENV_OLDEST=/opt/venv-oldest
 fi
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # in_env CMD...: run CMD with the test venv first on PATH, in the repository's top folder.
+# USE_VENV=DIR in_env CMD... puts another venv first (e.g. "$VENV_OLDEST").
 in_env() {
+  local venv=${USE_VENV:-$VENV}
   if [ "$MODE" = host ]; then
-    (cd "$REPO" && PATH="${VENV}/bin:${PATH}" "$@")
+    (cd "$REPO" && PATH="${venv}/bin:${PATH}" "$@")
   else
     local quoted
     quoted=$(printf '%q ' "$@")
@@ -37,8 +43,8 @@ in_env() {
       mkdir -p "$1/repo"
       mount --bind "$2" "$1/repo"
       exec chroot "$1" /usr/bin/env -u PIP_FIND_LINKS HOME=/root \
-        PATH=/opt/venv/bin:/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
+        PATH="$5/bin:/usr/local/bin:/usr/bin:/bin" LANG=C.UTF-8 \
         CI="$4" TERM="${TERM:-dumb}" sh -c "cd /repo && $3"
-    ' sh "$ROOT" "$REPO" "$quoted" "${CI:-}"
+    ' sh "$ROOT" "$REPO" "$quoted" "${CI:-}" "$venv"
   fi
 }
