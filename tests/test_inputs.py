@@ -17,10 +17,10 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
 from hypothesis import HealthCheck, given, settings, strategies as st
-import probatio
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.sms_dk.compat import probatio
 from custom_components.sms_dk.const import CONF_API_TOKEN, DOMAIN, ENV_API_URL
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms

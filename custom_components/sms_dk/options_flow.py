@@ -16,8 +16,8 @@ from homeassistant.helpers.selector import (
     SelectSelectorConfig,
     SelectSelectorMode,
 )
-import probatio
 
+from .compat import probatio
 from .const import (
     CONF_API_TOKEN,
     CONF_LOW_CREDITS,

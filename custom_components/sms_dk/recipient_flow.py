@@ -7,8 +7,8 @@ from typing import Any
 from homeassistant.config_entries import ConfigSubentryFlow, SubentryFlowResult
 from homeassistant.const import CONF_NAME
 from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
-import probatio
 
+from .compat import probatio
 from .const import CONF_PHONE, SUBENTRY_RECIPIENT
 from .smsdk.phone import InvalidPhoneNumberError, normalize_number
 
