@@ -14,14 +14,15 @@ from typing import Any
 
 INTEGRATION = Path(__file__).resolve().parent.parent / "custom_components" / "sms_dk"
 
-# The English texts of the common keys used in strings.json (from Home Assistant's strings.json).
+# The English texts of the common keys used in strings.json: those of Home Assistant's strings.json
+# (homeassistant/strings.json; tests/test_translations.py checks that they still are).
 COMMON = {
     "common::config_flow::error::invalid_auth": "Invalid authentication",
     "common::config_flow::error::cannot_connect": "Failed to connect",
     "common::config_flow::error::unknown": "Unexpected error",
     "common::config_flow::abort::already_configured_account": "Account is already configured",
     "common::config_flow::abort::reauth_successful": "Re-authentication was successful",
-    "common::config_flow::abort::reconfigure_successful": "Re-configuration was successful",
+    "common::config_flow::abort::reconfigure_successful": "Reconfiguration was successful",
 }
 _REF = re.compile(r"\[%key:([^%]+)%\]")
 

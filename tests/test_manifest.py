@@ -8,6 +8,8 @@ import re
 
 from awesomeversion import AwesomeVersion
 from homeassistant.const import __version__ as HA_VERSION  # noqa: N812
+from packaging.requirements import Requirement
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = json.loads((ROOT / "custom_components/sms_dk/manifest.json").read_text("utf-8"))
@@ -28,12 +30,24 @@ def test_manifest_keys() -> None:
         assert MANIFEST[key]
 
 
-def test_requirements_are_pinned_and_tested() -> None:
-    """Every requirement is pinned, and the tests run with exactly that pin."""
-    tested = (ROOT / "requirements_test.txt").read_text("utf-8").split()
-    for requirement in MANIFEST["requirements"]:
-        assert re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*", requirement)
-        assert requirement in tested
+def test_requirements_are_ranges_that_admit_the_tested_pins() -> None:
+    """Every requirement is a range from the tested version to below the next major one (so that
+    other integrations can share the library), and both test environments pin a version in it."""
+    for name in ("requirements_test.txt", "requirements_test_oldest.txt"):
+        tested = {
+            Requirement(line).name: Requirement(line)
+            for line in (ROOT / name).read_text("utf-8").splitlines()
+            if line and not line.startswith("#")
+        }
+        for text in MANIFEST["requirements"]:
+            requirement = Requirement(text)
+            pin = tested[requirement.name]
+            (version,) = (spec.version for spec in pin.specifier if spec.operator == "==")
+            assert version in requirement.specifier, (name, text)
+            lower = {spec.version for spec in requirement.specifier if spec.operator == ">="}
+            assert lower == {version}, "the minimum is the version the tests run with"
+            upper = {spec.version for spec in requirement.specifier if spec.operator == "<"}
+            assert upper == {str(Version(version).major + 1)}
 
 
 def test_hacs() -> None:

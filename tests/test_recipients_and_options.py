@@ -167,6 +167,9 @@ async def test_options_flow(
     assert result["description_placeholders"] == {"approved": "SMSDKDemo, HomeAlarm"}
     selector = result["data_schema"].schema[CONF_SENDER]
     assert selector.config["options"] == ["SMSDKDemo", "HomeAlarm"]
+    # None was chosen: the form shows the name texts go out as, the first approved one.
+    key = next(key for key in result["data_schema"].schema if key == CONF_SENDER)
+    assert key.description == {"suggested_value": "SMSDKDemo"}
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -199,11 +202,14 @@ async def test_options_flow(
 async def test_options_flow_without_sender_list(
     hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
 ) -> None:
-    """If SMS.dk cannot list the names, the form says so and a typed name is accepted."""
+    """If SMS.dk cannot list the names, the form says so and a typed name is accepted; the
+    name in use is still shown (remembered from when SMS.dk answered)."""
     simulator.faults.only_paths = {"/v1/sendername/list"}
     simulator.faults.bad_gateway = True
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
     assert result["errors"] == {"base": "sender_names_unavailable"}
+    key = next(key for key in result["data_schema"].schema if key == CONF_SENDER)
+    assert key.description == {"suggested_value": "SMSDKDemo"}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_SENDER: "", CONF_REPLACE_CHARACTERS: False, CONF_LOW_CREDITS: 0}
     )

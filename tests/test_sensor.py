@@ -7,7 +7,7 @@ import json
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNAVAILABLE, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
@@ -32,10 +32,12 @@ async def test_credits_sensor(
     init_integration: MockConfigEntry,
     entity_registry: er.EntityRegistry,
 ) -> None:
-    """The balance, as a measurement, refreshed right after a send."""
+    """The balance in credits, as a measurement, refreshed right after a send; a whole balance
+    shows without decimals, a fractional one with its own."""
     state = hass.states.get(CREDITS)
     assert state is not None
-    assert float(state.state) == 100.0
+    assert state.state == "100"
+    assert state.attributes["unit_of_measurement"] == "credits"
     assert state.attributes["state_class"] == "measurement"
     assert state.attributes["friendly_name"] == "SMS.dk Credits"
     entry = entity_registry.async_get(CREDITS)
@@ -45,7 +47,20 @@ async def test_credits_sensor(
         DOMAIN, "send_sms", {"recipients": [MOR, FAR], "message": "Hej"}, blocking=True
     )
     await hass.async_block_till_done()
-    assert float(hass.states.get(CREDITS).state) == 98.0
+    assert hass.states.get(CREDITS).state == "98"
+    simulator.credits = 12.5
+    await init_integration.runtime_data.coordinator.async_refresh()
+    assert hass.states.get(CREDITS).state == "12.5"
+
+
+async def test_queued_texts_is_diagnostic(
+    hass: HomeAssistant, init_integration: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    """How many texts wait is health information: a diagnostic entity."""
+    entry = entity_registry.async_get("sensor.sms_dk_queued_texts")
+    assert entry.entity_category is EntityCategory.DIAGNOSTIC
+    for entity_id in (CREDITS, "sensor.sms_dk_last_delivery_status", "sensor.mor_delivery_status"):
+        assert entity_registry.async_get(entity_id).entity_category is None
 
 
 async def test_credits_unavailable_and_back(

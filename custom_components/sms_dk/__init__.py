@@ -33,14 +33,15 @@ from .entity import service_device_info
 from .notify import ATTR_ENTRY_ID
 from .outbox import Outbox
 from .outbox_items import async_remove_outbox
-from .reports import async_register_reports
+from .outbox_not_sent import async_remove_not_sent
+from .reports import async_register_reports, async_remove_cloudhook, async_setup_cloudhook
 from .sender import SmsSender, async_sender_names
 from .services import async_setup_services
 from .smsdk import SmsDkClient
 from .smsdk.phone import load_metadata
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-PLATFORMS: list[Platform] = [Platform.NOTIFY, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BUTTON, Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
 # The classic notify action is a legacy notify platform, loaded by discovery with this config.
 DATA_HASS_CONFIG: HassKey[ConfigType] = HassKey(f"{DOMAIN}_hass_config")
 
@@ -78,6 +79,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> boo
     await tracker.async_load()
     entry.async_on_unload(tracker.async_shutdown)
     async_register_reports(hass, entry, tracker)
+    await async_setup_cloudhook(hass, entry)
     dispatcher = Dispatcher(
         hass,
         entry,
@@ -156,9 +158,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> bo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> None:
-    """Forget the entry's stored deliveries and kept texts, and its repair issue."""
+    """Forget the entry's cloudhook, stored deliveries, kept texts and repair issues."""
+    await async_remove_cloudhook(hass, entry)
     await async_remove_deliveries(hass, entry.entry_id)
     await async_remove_outbox(hass, entry.entry_id)
+    await async_remove_not_sent(hass, entry.entry_id)
     registry = ir.async_get(hass)
     for domain, issue_id in list(registry.issues):
         if domain == DOMAIN and entry.entry_id in issue_id:

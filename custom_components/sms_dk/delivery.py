@@ -16,12 +16,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
 from .delivery_items import TrackedMessage, delivery_store
 from .listeners import Listeners
+from .models import STEP_SENT, STEPS, DeliveryStep, delivery_signal
 from .smsdk import DeliveryStatus, LogEntry, SmsDkClient, SmsDkError
 
 if TYPE_CHECKING:
@@ -141,6 +143,7 @@ class DeliveryTracker:
             changed.add(oldest[1])
             del self._messages[oldest]
         self._changed(changed)
+        self._step(DeliveryStep(receiver, STEP_SENT, batch_id, reference, parts))
         self._schedule_poll(restart=True)
 
     @callback
@@ -237,6 +240,16 @@ class DeliveryTracker:
         if self.last is updated:
             changed.add(LAST)
         if updated.status is not current.status:
+            if updated.status_name in STEPS:
+                self._step(
+                    DeliveryStep(
+                        updated.receiver,
+                        updated.status_name,
+                        updated.batch_id,
+                        updated.reference,
+                        updated.parts,
+                    )
+                )
             self._hass.bus.async_fire(
                 EVENT_DELIVERY_STATUS,
                 {
@@ -248,6 +261,12 @@ class DeliveryTracker:
                 },
             )
         self._changed(changed)
+
+    @callback
+    def _step(self, step: DeliveryStep) -> None:
+        """Tell the event entities (not after unload)."""
+        if not self._closed:
+            async_dispatcher_send(self._hass, delivery_signal(self._entry.entry_id), step)
 
     @callback
     def _changed(self, keys: set[str]) -> None:

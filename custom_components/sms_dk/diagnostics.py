@@ -10,10 +10,13 @@ from homeassistant.core import HomeAssistant
 
 from .const import CONF_API_TOKEN, CONF_DEFAULT_SENDER, CONF_PHONE, CONF_SENDER
 from .data import SmsDkConfigEntry
+from .reports import CONF_CLOUDHOOK_URL
 
 TO_REDACT = {
     CONF_API_TOKEN,
     CONF_WEBHOOK_ID,
+    # As secret as the webhook id: whoever knows it can call the webhook.
+    CONF_CLOUDHOOK_URL,
     CONF_PHONE,
     # A numeric sender name is usually the owner's own phone number.
     CONF_SENDER,
@@ -52,7 +55,7 @@ async def async_get_config_entry_diagnostics(
         if data.sender.sender_names is not None
         else None,
         "outbox": {
-            "link": data.outbox.link.value,
+            "link": data.outbox.recovery.link.value,
             "retrying": data.outbox.retrying,
             "texts": [
                 # Receivers whose answer was lost: how many (their numbers are the keys).

@@ -16,10 +16,11 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
 from .const import LOGGER
-from .models import Accepted, Delivery, Prepared, Rejected
+from .models import Accepted, Delivery, DeliveryStep, Prepared, Rejected, delivery_signal
 from .reports import async_report_url
 from .smsdk import (
     LogEntry,
@@ -45,6 +46,7 @@ LOG_SEARCH_PAGES: Final = 5
 # If the log cannot be read for this long after a lost answer, the text is sent again without
 # knowing: for an alarm a duplicate is better than a loss.
 BLIND_AFTER: Final = timedelta(minutes=10)
+STEP_REJECTED: Final = "rejected"
 GATEWAY_STATUSES: Final = frozenset({502, 504})
 # Batches accepted lately (kept in memory) are not mistaken for a lost text's record.
 KNOWN_BATCHES: Final = 1000
@@ -149,6 +151,17 @@ class Dispatcher:
                 )
             delivery.rejected.extend(
                 Rejected(r.receiver, r.code, r.message) for r in result.rejected
+            )
+        for refused in delivery.rejected:
+            async_dispatcher_send(
+                self._hass,
+                delivery_signal(self._entry.entry_id),
+                DeliveryStep(
+                    refused.receiver,
+                    STEP_REJECTED,
+                    reference=prepared.reference,
+                    reason=f"{refused.message} ({refused.code})",
+                ),
             )
         if delivery.accepted:
             self._on_accepted()

@@ -21,6 +21,11 @@ from .const import DOMAIN, SUBENTRY_RECIPIENT
 from .data import SmsDkConfigEntry
 
 
+def redact_number(number: str) -> str:
+    """Show only the last four digits of a phone number (where every user may see it)."""
+    return f"****{number[-4:]}"
+
+
 def service_device_info(entry: SmsDkConfigEntry) -> DeviceInfo:
     """The device that stands for the SMS.dk account of *entry*."""
     return DeviceInfo(

@@ -162,3 +162,32 @@ class SendOutcome:
                 ),
             },
         )
+
+
+# The steps of a text that the event entities fire, in the order a text may take them.
+STEP_QUEUED: Final = "queued"
+STEP_SENT: Final = "sent"
+STEP_FAILED: Final = "failed"
+STEPS: Final = (STEP_QUEUED, STEP_SENT, "delivered", "rejected", "expired", "buffered", STEP_FAILED)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryStep:
+    """One step of one text to one receiver, for the event entities.
+
+    ``queued``: kept by the outbox; ``sent``: SMS.dk took it; ``delivered``, ``rejected``,
+    ``expired``, ``buffered``: what SMS.dk's delivery log says; ``failed``: the outbox gave it up
+    (after a day, or SMS.dk refused it later), with the ``reason``.
+    """
+
+    receiver: str
+    step: str
+    batch_id: str | None = None
+    reference: str | None = None
+    parts: int | None = None
+    reason: str | None = None
+
+
+def delivery_signal(entry_id: str) -> str:
+    """The dispatcher signal on which an entry's delivery steps are sent."""
+    return f"{DOMAIN}_{entry_id}_delivery_step"

@@ -20,6 +20,7 @@ from homeassistant.helpers.selector import (
 from .compat import probatio
 from .const import (
     CONF_API_TOKEN,
+    CONF_DEFAULT_SENDER,
     CONF_LOW_CREDITS,
     CONF_REPLACE_CHARACTERS,
     CONF_SENDER,
@@ -84,11 +85,18 @@ class SmsDkOptionsFlow(OptionsFlowWithReload):
                 ),
             }
         )
+        # The sender in use is shown, also when none was chosen (the first approved name).
+        in_use = (
+            self.config_entry.options.get(CONF_SENDER)
+            or (names[0] if names else None)
+            or self.config_entry.data.get(CONF_DEFAULT_SENDER)
+        )
+        suggested = {**self.config_entry.options}
+        if in_use:
+            suggested[CONF_SENDER] = in_use
         return self.async_show_form(
             step_id="init",
-            data_schema=self.add_suggested_values_to_schema(
-                schema, user_input or dict(self.config_entry.options)
-            ),
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or suggested),
             errors=errors,
             description_placeholders={"approved": ", ".join(names or []) or "-"},
         )

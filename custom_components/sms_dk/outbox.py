@@ -28,6 +28,7 @@ from .listeners import Listeners
 from .models import Delivery, Prepared, is_temporary
 from .outbox_events import fire, give_up, tell_sent
 from .outbox_items import QueuedText, outbox_store, reason
+from .outbox_not_sent import NotSent
 from .outbox_schedule import KEEP_FOR, SETTLE, Link, Recovery, earliest, waits_for_its_time
 from .smsdk import (
     SmsDkAuthenticationError,
@@ -57,13 +58,15 @@ class Outbox:
         self._deliver = deliver
         self._probe = probe
         self._store = outbox_store(hass, entry.entry_id)
+        self.not_sent = NotSent(hass, entry.entry_id)
         self._items: list[QueuedText] = []
         self.listeners = Listeners()
         # One try at a time (a text sent at once, or the kept ones), so that the order holds.
         self._lock = asyncio.Lock()
         self._cancel_timer: CALLBACK_TYPE | None = None
         self._timer_job = HassJob(self._async_wake, "sms_dk outbox", cancel_on_shutdown=True)
-        self._recovery = Recovery()
+        # What the last try learned of SMS.dk (diagnostics read it).
+        self.recovery = Recovery()
         # A wake-up or a try of the kept texts under way: it sets the next timer when it ends.
         self._busy = False
         # Texts kept without a try since the last one began: they are due at once.
@@ -82,22 +85,18 @@ class Outbox:
         return sum(len(item.prepared.receivers) for item in self._items)
 
     @property
-    def link(self) -> Link:
-        """What the last try learned of SMS.dk."""
-        return self._recovery.link
-
-    @property
     def retrying(self) -> bool:
         """Whether a next try is scheduled."""
         return self._cancel_timer is not None
 
     async def async_load(self) -> None:
         """Restore the stored texts, and ask at once whether SMS.dk answers."""
+        await self.not_sent.async_load()
         for data in await self._store.async_load() or []:
             if item := QueuedText.from_dict(data):
                 self._items.append(item)
         if self._items:
-            self._recovery.unknown(dt_util.utcnow())
+            self.recovery.unknown(dt_util.utcnow())
             self._set_timer(0)
 
     async def async_shutdown(self) -> None:
@@ -122,7 +121,7 @@ class Outbox:
                 if not self._must_wait():
                     delivery = await self._deliver(prepared, {})
                     if (err := delivery.error) is not None and is_temporary(err):
-                        self._recovery.went_wrong(err, dt_util.utcnow())
+                        self.recovery.went_wrong(err, dt_util.utcnow())
                         kept = replace(prepared, receivers=delivery.unsent)
                         await self._async_keep(kept, err, delivery.unverified)
                     return delivery
@@ -132,7 +131,7 @@ class Outbox:
     @callback
     def async_retry_soon(self) -> None:
         """SMS.dk answers again (its balance could be read): try the kept texts now."""
-        if self._items and self.link is not Link.UP and not self._busy:
+        if self._items and self.recovery.link is not Link.UP and not self._busy:
             self._set_timer(0)
 
     def _must_wait(self) -> bool:
@@ -140,7 +139,7 @@ class Outbox:
         if not self._items:
             return False
         now = dt_util.utcnow()
-        return self.link is not Link.UP or any(
+        return self.recovery.link is not Link.UP or any(
             not waits_for_its_time(item, now) for item in self._items
         )
 
@@ -193,13 +192,13 @@ class Outbox:
         self._cancel()
         if not self._items:
             return
-        delay = self._recovery.delay(
+        delay = self.recovery.delay(
             dt_util.utcnow(),
             attempts=self._items[0].attempts,
             # A text kept without a try is due at once; else the try said when.
             due_in=0.0 if self._fresh or hint is None else hint,
         )
-        LOGGER.debug("Kept texts: next try in %.0f s (SMS.dk %s)", delay, self.link.value)
+        LOGGER.debug("Kept texts: next try in %.0f s (SMS.dk %s)", delay, self.recovery.link.value)
         self._set_timer(delay)
 
     async def _async_wake(self, _now: datetime) -> None:
@@ -208,17 +207,17 @@ class Outbox:
         self._busy = True
         hint: float | None = None
         try:
-            if self.link is Link.DOWN:
+            if self.recovery.link is Link.DOWN:
                 self._drop_expired()
                 try:
                     await self._probe()
                 except SmsDkError as err:
                     if is_temporary(err):
-                        self._recovery.went_wrong(err, dt_util.utcnow())
+                        self.recovery.went_wrong(err, dt_util.utcnow())
                         return
                     # A refused token, say: the try below meets it and says so.
                 else:
-                    self._recovery.went_right()
+                    self.recovery.went_right()
             async with self._lock:
                 if self._closed:  # the entry unloaded (an unload waits for the lock)
                     return
@@ -237,7 +236,7 @@ class Outbox:
         expired = [item for item in self._items if now - item.queued > KEEP_FOR]
         for item in expired:
             self._items.remove(item)
-            give_up(self._hass, self._entry, item, "expired", item.error)
+            give_up(self._hass, self._entry, self.not_sent, item, status="expired", why=item.error)
         if expired:
             self.listeners.notify()
 
@@ -266,7 +265,7 @@ class Outbox:
             tell_sent(self._hass, self._entry, item, delivery)
             if (err := delivery.error) is None:
                 self._items.remove(item)
-                self._recovery.went_right()
+                self.recovery.went_right()
                 continue
             if is_temporary(err) or isinstance(
                 err, SmsDkAuthenticationError | SmsDkInsufficientCreditsError
@@ -282,16 +281,17 @@ class Outbox:
                     error=reason(err),
                     unverified=delivery.unverified,
                 )
-                self._recovery.went_wrong(err, dt_util.utcnow())
+                self.recovery.went_wrong(err, dt_util.utcnow())
                 return None
             # Refused for good (the sender name is no longer approved, say).
             self._items.remove(item)
             give_up(
                 self._hass,
                 self._entry,
+                self.not_sent,
                 replace(item, prepared=replace(prepared, receivers=delivery.unsent)),
-                "failed",
-                reason(err),
+                status="failed",
+                why=reason(err),
             )
-        self._recovery.went_right()
+        self.recovery.went_right()
         return hint

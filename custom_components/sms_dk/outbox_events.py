@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
+from .models import STEP_FAILED, STEP_QUEUED, DeliveryStep, delivery_signal
+from .outbox_not_sent import NotSent, not_sent_issue_id
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -28,7 +32,25 @@ def fire(
     receivers: tuple[str, ...],
     **extra: Any,
 ) -> None:
-    """Fire ``sms_dk_outbox`` for *item* (queued, sent, expired or failed)."""
+    """Fire ``sms_dk_outbox`` for *item* (queued, sent, expired or failed).
+
+    The event entities hear of a queued or lost text too (a sent one they hear of from the
+    delivery tracker, which follows it from then on).
+    """
+    step = {"queued": STEP_QUEUED, "expired": STEP_FAILED, "failed": STEP_FAILED}.get(status)
+    if step is not None:
+        for receiver in receivers:
+            async_dispatcher_send(
+                hass,
+                delivery_signal(entry.entry_id),
+                DeliveryStep(
+                    receiver,
+                    step,
+                    reference=item.prepared.reference,
+                    parts=item.prepared.parts,
+                    reason=extra.get("reason"),
+                ),
+            )
     hass.bus.async_fire(
         EVENT_OUTBOX,
         {
@@ -69,9 +91,19 @@ def tell_sent(
 
 @callback
 def give_up(
-    hass: HomeAssistant, entry: ConfigEntry, item: QueuedText, status: str, why: str
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    not_sent: NotSent,
+    item: QueuedText,
+    *,
+    status: str,
+    why: str,
 ) -> None:
-    """Tell that *item* (no longer kept) was not sent: a log line, an event, a repair issue."""
+    """Tell that *item* (no longer queued) was not sent.
+
+    A log line, an event, and a repair issue whose fix flow offers to send it again or to discard
+    it (the text is kept in *not_sent* for that).
+    """
     LOGGER.error(
         "A kept text to %d receiver(s) was not sent (%s): %s",
         len(item.prepared.receivers),
@@ -79,11 +111,13 @@ def give_up(
         why,
     )
     fire(hass, entry, item, status, item.prepared.receivers, reason=why)
+    not_sent.keep(replace(item, error=why))
     ir.async_create_issue(
         hass,
         DOMAIN,
-        f"text_not_sent_{entry.entry_id}_{item.id}",
-        is_fixable=False,
+        not_sent_issue_id(entry.entry_id, item.id),
+        is_fixable=True,
+        data={"entry_id": entry.entry_id, "text_id": item.id},
         is_persistent=False,
         severity=ir.IssueSeverity.ERROR,
         translation_key=f"text_{status}",

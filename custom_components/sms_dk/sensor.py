@@ -15,6 +15,7 @@ from homeassistant.components.sensor import (
 from homeassistant.config_entries import (
     ConfigSubentry,
 )
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -24,7 +25,12 @@ from .coordinator import SmsDkCreditsCoordinator
 from .data import SmsDkConfigEntry
 from .delivery import LAST, DeliveryTracker
 from .delivery_items import TrackedMessage
-from .entity import SmsDkEntity, async_add_recipient_entities, service_device_info
+from .entity import (
+    SmsDkEntity,
+    async_add_recipient_entities,
+    redact_number,
+    service_device_info,
+)
 from .outbox import Outbox
 from .smsdk import DeliveryStatus
 
@@ -36,11 +42,6 @@ STATUS_OPTIONS = [
 ]
 
 
-def redact_number(number: str) -> str:
-    """Show only the last four digits of a phone number."""
-    return f"****{number[-4:]}"
-
-
 @dataclass(frozen=True, kw_only=True)
 class DeliveryStatusDescription(SensorEntityDescription):
     """A delivery status sensor: which message it shows, and whether it names the receiver."""
@@ -49,15 +50,18 @@ class DeliveryStatusDescription(SensorEntityDescription):
     show_receiver: bool
 
 
+# The unit, "credits", is translated (strings.json): no native unit is set.
 CREDITS = SensorEntityDescription(
     key="credits",
     translation_key="credits",
     state_class=SensorStateClass.MEASUREMENT,
 )
+# How the outbox is doing is health information, not what a dashboard is for.
 QUEUED = SensorEntityDescription(
     key="queued_texts",
     translation_key="queued_texts",
     state_class=SensorStateClass.MEASUREMENT,
+    entity_category=EntityCategory.DIAGNOSTIC,
 )
 LAST_DELIVERY = DeliveryStatusDescription(
     key="last_delivery_status",
@@ -115,9 +119,14 @@ class SmsDkCreditsSensor(CoordinatorEntity[SmsDkCreditsCoordinator], SensorEntit
 
     @property
     @override
-    def native_value(self) -> float:
-        """The balance."""
-        return self.coordinator.data
+    def native_value(self) -> float | int:
+        """The balance: whole, as SMS.dk charges Danish texts, shown without decimals ("250").
+
+        A fixed display precision would either show "250.0" or round away a half credit that
+        texts abroad can cost; the value as it is shows both right.
+        """
+        balance = self.coordinator.data
+        return int(balance) if balance.is_integer() else balance
 
 
 class SmsDkQueuedTextsSensor(SmsDkEntity, SensorEntity):

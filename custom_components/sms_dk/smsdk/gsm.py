@@ -19,11 +19,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 import unicodedata
 
-import gsm0338  # type: ignore[import-untyped]  # noqa: F401  (registers the "gsm03.38" codec)
-
+from .gsm_codec import GSM_CODEC
 from .models import MessageFormat
-
-GSM_CODEC = "gsm03.38"
 
 # One SMS holds 140 octets: 160 GSM septets or 70 UCS-2 code units. A part of a concatenated
 # message gives 6 octets to the header that links the parts, leaving 153 septets or 67 code units.
