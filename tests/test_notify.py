@@ -160,7 +160,7 @@ async def test_classic_notify_bad_data(
         (
             {"flash": True, "sheduled": "x"},
             (
-                "Unknown data option: flash, sheduled. Allowed: format, reference, "
+                "Unknown data option: flash, sheduled. Allowed: format, ignore_limit, reference, "
                 "replace_characters, scheduled, sender"
             ),
         ),

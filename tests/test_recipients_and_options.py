@@ -190,6 +190,8 @@ async def test_options_flow(
         CONF_SENDER: "HomeAlarm",
         CONF_REPLACE_CHARACTERS: True,
         CONF_LOW_CREDITS: 50,
+        "max_per_hour": 100,  # the spend guard's defaults, kept as they were shown
+        "max_per_day": 500,
     }
 
     await hass.services.async_call(
@@ -214,7 +216,12 @@ async def test_options_flow_without_sender_list(
         result["flow_id"], {CONF_SENDER: "", CONF_REPLACE_CHARACTERS: False, CONF_LOW_CREDITS: 0}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"] == {CONF_REPLACE_CHARACTERS: False, CONF_LOW_CREDITS: 0}
+    assert result["data"] == {
+        CONF_REPLACE_CHARACTERS: False,
+        CONF_LOW_CREDITS: 0,
+        "max_per_hour": 100,
+        "max_per_day": 500,
+    }
 
 
 async def test_options_of_an_entry_that_is_not_loaded(

@@ -445,3 +445,14 @@ async def test_long_digit_sender_is_refused(
         '"1234567890123456" cannot be a sender name: it needs 3 to 11 characters, '
         "or up to 15 digits"
     )
+
+
+async def test_a_text_the_replacement_empties_is_refused(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A text of only characters the replacement removes ("°") is empty: refused before any
+    request (SMS.dk would refuse it with 1004)."""
+    with pytest.raises(ServiceValidationError) as err:
+        await send(hass, recipients=[MOR], message="°\u200b", replace_characters=True)
+    assert err.value.translation_key == "empty_message"
+    assert simulator.sends == []

@@ -30,6 +30,8 @@ from .delivery import DeliveryTracker
 from .delivery_items import async_remove_deliveries
 from .dispatch import Dispatcher
 from .entity import service_device_info
+from .guard import SpendGuard, async_remove_spend
+from .models import Delivery
 from .notify import ATTR_ENTRY_ID
 from .outbox import Outbox
 from .outbox_items import async_remove_outbox
@@ -39,6 +41,7 @@ from .sender import SmsSender, async_sender_names
 from .services import async_setup_services
 from .smsdk import SmsDkClient
 from .smsdk.phone import load_metadata
+from .usage import Usage, async_remove_usage
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS: list[Platform] = [Platform.BUTTON, Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
@@ -80,16 +83,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> boo
     entry.async_on_unload(tracker.async_shutdown)
     async_register_reports(hass, entry, tracker)
     await async_setup_cloudhook(hass, entry)
-    dispatcher = Dispatcher(
-        hass,
-        entry,
-        client,
-        tracker,
+    usage = Usage(hass, entry.entry_id)
+    await usage.async_load()
+    guard = SpendGuard(hass, entry)
+    await guard.async_load()
+
+    @callback
+    def accepted(delivery: Delivery) -> None:
+        usage.count(delivery)
         # The balance changed; read it without keeping the caller waiting.
-        on_accepted=lambda: entry.async_create_task(
+        entry.async_create_task(
             hass, coordinator.async_request_refresh(), "sms_dk credits after send"
-        ),
-    )
+        )
+
+    dispatcher = Dispatcher(hass, entry, client, tracker, on_accepted=accepted)
 
     async def probe() -> None:
         # The outbox asks whether SMS.dk answers again: the balance is the cheapest question,
@@ -104,6 +111,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> boo
         entry,
         client,
         outbox,
+        guard=guard,
         # Read only when SMS.dk answered: else set-up would wait for a second timeout, and
         # retry_when_back reads them once SMS.dk is back.
         sender_names=await async_sender_names(hass, entry, client)
@@ -133,6 +141,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> boo
         sender=sender,
         tracker=tracker,
         outbox=outbox,
+        usage=usage,
+        guard=guard,
         account_device_id=account_device.id,
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -163,6 +173,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> No
     await async_remove_deliveries(hass, entry.entry_id)
     await async_remove_outbox(hass, entry.entry_id)
     await async_remove_not_sent(hass, entry.entry_id)
+    await async_remove_usage(hass, entry.entry_id)
+    await async_remove_spend(hass, entry.entry_id)
     registry = ir.async_get(hass)
     for domain, issue_id in list(registry.issues):
         if domain == DOMAIN and entry.entry_id in issue_id:

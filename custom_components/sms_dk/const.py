@@ -26,6 +26,13 @@ CONF_DEFAULT_SENDER: Final = "default_sender"
 # The name of the entry's classic notify action (notify.<name>), chosen once.
 CONF_NOTIFY_NAME: Final = "notify_name"
 
+# The spend guard: at most so many texts (recipients) an hour and a day (0 turns a limit off).
+# A household's alarms send a handful; a loop in an automation sends hundreds.
+CONF_MAX_PER_HOUR: Final = "max_per_hour"
+CONF_MAX_PER_DAY: Final = "max_per_day"
+DEFAULT_MAX_PER_HOUR: Final = 100
+DEFAULT_MAX_PER_DAY: Final = 500
+
 # Below this many credits a repair issue warns (0 turns the warning off).
 DEFAULT_LOW_CREDITS: Final = 20
 

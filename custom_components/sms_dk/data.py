@@ -12,9 +12,11 @@ from homeassistant.config_entries import ConfigEntry
 
 from .coordinator import SmsDkCreditsCoordinator
 from .delivery import DeliveryTracker
+from .guard import SpendGuard
 from .outbox import Outbox
 from .sender import SmsSender
 from .smsdk import SmsDkClient
+from .usage import Usage
 
 type SmsDkConfigEntry = ConfigEntry[SmsDkRuntimeData]
 
@@ -28,4 +30,6 @@ class SmsDkRuntimeData:
     sender: SmsSender
     tracker: DeliveryTracker
     outbox: Outbox
+    usage: Usage
+    guard: SpendGuard
     account_device_id: str

@@ -7,9 +7,11 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 
 from .const import CONF_API_TOKEN, CONF_DEFAULT_SENDER, CONF_PHONE, CONF_SENDER
 from .data import SmsDkConfigEntry
+from .guard import DAY, HOUR
 from .reports import CONF_CLOUDHOOK_URL
 
 TO_REDACT = {
@@ -54,6 +56,11 @@ async def async_get_config_entry_diagnostics(
         "sender_names": len(data.sender.sender_names)
         if data.sender.sender_names is not None
         else None,
+        "usage": {"texts": data.usage.texts, "credits": data.usage.credits},
+        "spend_guard": {
+            "last_hour": data.guard.count_since(dt_util.utcnow() - HOUR),
+            "last_day": data.guard.count_since(dt_util.utcnow() - DAY),
+        },
         "outbox": {
             "link": data.outbox.recovery.link.value,
             "retrying": data.outbox.retrying,

@@ -40,6 +40,7 @@ class SendRequest:
     replace_characters: bool | None = None  # None: the entry's option
     scheduled: datetime | None = None
     reference: str | None = None
+    ignore_limit: bool = False  # an emergency: past the spend guard's limits
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,9 +33,17 @@ DATA_FORMAT = "format"
 DATA_SCHEDULED = "scheduled"
 DATA_REFERENCE = "reference"
 DATA_REPLACE_CHARACTERS = "replace_characters"
+DATA_IGNORE_LIMIT = "ignore_limit"
 # While an entry is in one of these, its classic action may be set up.
 ACTIVE_STATES = (ConfigEntryState.SETUP_IN_PROGRESS, ConfigEntryState.LOADED)
-DATA_KEYS = {DATA_SENDER, DATA_FORMAT, DATA_SCHEDULED, DATA_REFERENCE, DATA_REPLACE_CHARACTERS}
+DATA_KEYS = {
+    DATA_SENDER,
+    DATA_FORMAT,
+    DATA_SCHEDULED,
+    DATA_REFERENCE,
+    DATA_REPLACE_CHARACTERS,
+    DATA_IGNORE_LIMIT,
+}
 
 
 async def async_setup_entry(
@@ -140,7 +148,8 @@ class SmsDkNotificationService(BaseNotificationService):
                 title=kwargs.get(ATTR_TITLE),
                 sender=_text(data.get(DATA_SENDER)),
                 encoding=encoding,
-                replace_characters=_flag(data.get(DATA_REPLACE_CHARACTERS)),
+                replace_characters=_flag(data, DATA_REPLACE_CHARACTERS),
+                ignore_limit=bool(_flag(data, DATA_IGNORE_LIMIT)),
                 scheduled=_scheduled(data.get(DATA_SCHEDULED)),
                 reference=_text(data.get(DATA_REFERENCE)),
             )
@@ -178,9 +187,9 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _flag(value: Any) -> bool | None:
+def _flag(data: dict[str, Any], key: str) -> bool | None:
     """A yes/no option, as Home Assistant reads booleans (true, "on", 1, ...)."""
-    if value is None:
+    if (value := data.get(key)) is None:
         return None
     try:
         return cv.boolean(value)
@@ -188,5 +197,5 @@ def _flag(value: Any) -> bool | None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="invalid_flag",
-            translation_placeholders={"key": DATA_REPLACE_CHARACTERS, "value": str(value)},
+            translation_placeholders={"key": key, "value": str(value)},
         ) from err

@@ -22,9 +22,13 @@ from .const import (
     CONF_API_TOKEN,
     CONF_DEFAULT_SENDER,
     CONF_LOW_CREDITS,
+    CONF_MAX_PER_DAY,
+    CONF_MAX_PER_HOUR,
     CONF_REPLACE_CHARACTERS,
     CONF_SENDER,
     DEFAULT_LOW_CREDITS,
+    DEFAULT_MAX_PER_DAY,
+    DEFAULT_MAX_PER_HOUR,
     LOGGER,
     is_valid_sender_name,
 )
@@ -64,6 +68,8 @@ class SmsDkOptionsFlow(OptionsFlowWithReload):
                 options: dict[str, Any] = {
                     CONF_REPLACE_CHARACTERS: user_input[CONF_REPLACE_CHARACTERS],
                     CONF_LOW_CREDITS: user_input[CONF_LOW_CREDITS],
+                    CONF_MAX_PER_HOUR: int(user_input[CONF_MAX_PER_HOUR]),
+                    CONF_MAX_PER_DAY: int(user_input[CONF_MAX_PER_DAY]),
                 }
                 if sender:
                     options[CONF_SENDER] = sender
@@ -81,6 +87,12 @@ class SmsDkOptionsFlow(OptionsFlowWithReload):
                 ),
                 probatio.Required(CONF_REPLACE_CHARACTERS, default=False): BooleanSelector(),
                 probatio.Required(CONF_LOW_CREDITS, default=DEFAULT_LOW_CREDITS): NumberSelector(
+                    NumberSelectorConfig(min=0, step=1, mode=NumberSelectorMode.BOX)
+                ),
+                probatio.Required(CONF_MAX_PER_HOUR, default=DEFAULT_MAX_PER_HOUR): NumberSelector(
+                    NumberSelectorConfig(min=0, step=1, mode=NumberSelectorMode.BOX)
+                ),
+                probatio.Required(CONF_MAX_PER_DAY, default=DEFAULT_MAX_PER_DAY): NumberSelector(
                     NumberSelectorConfig(min=0, step=1, mode=NumberSelectorMode.BOX)
                 ),
             }

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
+    from .guard import SpendGuard
     from .outbox import Outbox
 
 CODE_SENDER_NOT_APPROVED: Final = 1017
@@ -84,13 +85,16 @@ class SmsSender:
         entry: ConfigEntry,
         client: SmsDkClient,
         outbox: Outbox,
+        *,
+        guard: SpendGuard,
         sender_names: tuple[str, ...] | None,
     ) -> None:
-        """Send through *outbox*; *sender_names* are the account's, None when unknown."""
+        """Send through *outbox*, within *guard*'s limits; *sender_names*: None when unknown."""
         self._hass = hass
         self._entry = entry
         self._client = client
         self._outbox = outbox
+        self._guard = guard
         self.sender_names = sender_names
 
     async def async_update_sender_names(self) -> None:
@@ -125,6 +129,8 @@ class SmsSender:
             reference=self._reference(request.reference),
             send_id=uuid4().hex[:16],
         )
+        # Only a text that could be sent counts against the limits (raises when over one).
+        self._guard.check(len(prepared.receivers), ignore_limit=request.ignore_limit)
         delivery = await self._outbox.async_submit(prepared)
         if delivery is None:
             return SendOutcome(
@@ -189,6 +195,8 @@ class SmsSender:
         if replace is None:
             replace = bool(self._entry.options.get(CONF_REPLACE_CHARACTERS, False))
         analysis = analyze(text, encoding=request.encoding, replace=replace)
+        if not analysis.text.strip():
+            raise _invalid("empty_message")  # only characters the replacement removed ("°")
         if analysis.format is MessageFormat.GSM and analysis.non_gsm:
             raise _invalid("not_gsm", characters=" ".join(analysis.non_gsm))
         if analysis.parts > MAX_PARTS:

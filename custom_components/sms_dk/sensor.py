@@ -33,6 +33,7 @@ from .entity import (
 )
 from .outbox import Outbox
 from .smsdk import DeliveryStatus
+from .usage import Usage
 
 # Coordinator and tracker do the I/O; the entities only read.
 PARALLEL_UPDATES = 0
@@ -63,6 +64,18 @@ QUEUED = SensorEntityDescription(
     state_class=SensorStateClass.MEASUREMENT,
     entity_category=EntityCategory.DIAGNOSTIC,
 )
+# Texts sent and credits spent: totals that only grow, for the statistics per day and month. Their
+# units ("texts", "credits") are translated.
+TEXTS_SENT = SensorEntityDescription(
+    key="texts_sent",
+    translation_key="texts_sent",
+    state_class=SensorStateClass.TOTAL_INCREASING,
+)
+CREDITS_SPENT = SensorEntityDescription(
+    key="credits_spent",
+    translation_key="credits_spent",
+    state_class=SensorStateClass.TOTAL_INCREASING,
+)
 LAST_DELIVERY = DeliveryStatusDescription(
     key="last_delivery_status",
     translation_key="last_delivery_status",
@@ -92,6 +105,8 @@ async def async_setup_entry(
         [
             SmsDkCreditsSensor(entry, data.coordinator),
             SmsDkQueuedTextsSensor(entry, data.outbox),
+            SmsDkUsageSensor(entry, data.usage, TEXTS_SENT),
+            SmsDkUsageSensor(entry, data.usage, CREDITS_SPENT),
             SmsDkDeliveryStatusSensor(entry, data.tracker, LAST_DELIVERY),
         ]
     )
@@ -150,6 +165,33 @@ class SmsDkQueuedTextsSensor(SmsDkEntity, SensorEntity):
     def native_value(self) -> int:
         """The number of receivers still waiting."""
         return self._outbox.waiting
+
+
+class SmsDkUsageSensor(SmsDkEntity, SensorEntity):
+    """Texts sent, or credits spent, since the account was added."""
+
+    def __init__(
+        self, entry: SmsDkConfigEntry, usage: Usage, description: SensorEntityDescription
+    ) -> None:
+        """Show one of *usage*'s totals."""
+        super().__init__(entry, description.key)
+        self.entity_description = description
+        self._usage = usage
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Update whenever SMS.dk accepts a text."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._usage.listeners.add(self.async_write_ha_state))
+
+    @property
+    @override
+    def native_value(self) -> float | int:
+        """The total (credits whole when they are, as for the balance)."""
+        if self.entity_description.key == TEXTS_SENT.key:
+            return self._usage.texts
+        spent = round(self._usage.credits, 6)  # sums of fractions drift: 0.1 + 0.2
+        return int(spent) if spent.is_integer() else spent
 
 
 class SmsDkDeliveryStatusSensor(SmsDkEntity, SensorEntity):

@@ -1,4 +1,4 @@
-"""The integration's actions: ``sms_dk.send_sms`` and ``sms_dk.cancel_scheduled``."""
+"""The integration's actions: ``sms_dk.send_sms``, ``sms_dk.estimate`` and ``cancel_scheduled``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from homeassistant.helpers import config_validation as cv, entity_registry as er
 from .compat import async_get_config_entry, probatio
 from .const import CONF_PHONE, DOMAIN, SUBENTRY_RECIPIENT
 from .errors import action_error
+from .estimate import estimate
 from .models import SendRequest
 from .smsdk import SmsDkError, SmsDkNotFoundError
 from .smsdk.gsm import Encoding
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from .data import SmsDkConfigEntry
 
 SERVICE_SEND_SMS = "send_sms"
+SERVICE_ESTIMATE = "estimate"
 SERVICE_CANCEL_SCHEDULED = "cancel_scheduled"
 
 ATTR_RECIPIENTS = "recipients"
@@ -35,6 +37,7 @@ ATTR_ENCODING = "encoding"
 ATTR_REPLACE_CHARACTERS = "replace_characters"
 ATTR_SCHEDULED = "scheduled"
 ATTR_REFERENCE = "reference"
+ATTR_IGNORE_LIMIT = "ignore_limit"
 ATTR_BATCH_ID = "batch_id"
 
 SEND_SMS_SCHEMA = probatio.Schema(
@@ -51,6 +54,21 @@ SEND_SMS_SCHEMA = probatio.Schema(
         probatio.Optional(ATTR_REPLACE_CHARACTERS): cv.boolean,
         probatio.Optional(ATTR_SCHEDULED): cv.datetime,
         probatio.Optional(ATTR_REFERENCE): cv.string,
+        probatio.Optional(ATTR_IGNORE_LIMIT, default=False): cv.boolean,
+    }
+)
+
+ESTIMATE_SCHEMA = probatio.Schema(
+    {
+        probatio.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+        probatio.Required(ATTR_RECIPIENTS): probatio.All(
+            cv.ensure_list, [probatio.Coerce(str)], probatio.Length(min=1)
+        ),
+        probatio.Required(ATTR_MESSAGE): cv.string,
+        probatio.Optional(ATTR_ENCODING, default=Encoding.AUTO.value): probatio.In(
+            [e.value for e in Encoding]
+        ),
+        probatio.Optional(ATTR_REPLACE_CHARACTERS): cv.boolean,
     }
 )
 
@@ -71,6 +89,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
         _async_send_sms,
         schema=SEND_SMS_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_ESTIMATE,
+        _async_estimate,
+        schema=ESTIMATE_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
     )
     hass.services.async_register(
         DOMAIN,
@@ -127,6 +152,7 @@ async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
             replace_characters=call.data.get(ATTR_REPLACE_CHARACTERS),
             scheduled=call.data.get(ATTR_SCHEDULED),
             reference=call.data.get(ATTR_REFERENCE),
+            ignore_limit=call.data[ATTR_IGNORE_LIMIT],
         )
     )
     if not outcome.accepted and not outcome.queued:
@@ -134,6 +160,20 @@ async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
         outcome.raise_for_rejections()
     # A partial success is not an error here: the response says who was rejected and why.
     return outcome.as_response() if call.return_response else None
+
+
+async def _async_estimate(call: ServiceCall) -> ServiceResponse:
+    """Tell what sms_dk.send_sms would do with the same data, without sending anything."""
+    entry = _entry(call)
+    return estimate(
+        entry,
+        call.data[ATTR_RECIPIENTS],
+        # One at a time, so that an unknown entity is listed with the rest instead of raising.
+        lambda recipient: _recipient_numbers(call.hass, entry, [recipient])[0],
+        message=call.data[ATTR_MESSAGE],
+        encoding=Encoding(call.data[ATTR_ENCODING]),
+        replace_characters=call.data.get(ATTR_REPLACE_CHARACTERS),
+    )
 
 
 async def _async_cancel_scheduled(call: ServiceCall) -> None:

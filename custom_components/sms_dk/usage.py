@@ -1,0 +1,59 @@
+"""Usage: texts sent and credits spent, for Home Assistant's statistics.
+
+Counted from what SMS.dk accepted, once per accepted recipient: an outbox retry counts only the
+recipients it got accepted, and a text found in the log after a lost answer is accepted once.
+The totals only grow (``total_increasing`` sensors) and are stored, so a restart keeps them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+
+from .const import DOMAIN
+from .listeners import Listeners
+from .models import Delivery
+
+STORAGE_VERSION: Final = 1
+SAVE_DELAY: Final = 5
+
+
+def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.usage")
+
+
+async def async_remove_usage(hass: HomeAssistant, entry_id: str) -> None:
+    """Forget the totals of a removed entry."""
+    await _store(hass, entry_id).async_remove()
+
+
+class Usage:
+    """The account's running totals."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Keep them in the entry's own store."""
+        self._store = _store(hass, entry_id)
+        self.texts = 0
+        self.credits = 0.0
+        self.listeners = Listeners()
+
+    async def async_load(self) -> None:
+        """Read the totals stored before a restart."""
+        data = await self._store.async_load() or {}
+        try:
+            self.texts = int(data.get("texts", 0))
+            self.credits = float(data.get("credits", 0.0))
+        except TypeError, ValueError:
+            self.texts, self.credits = 0, 0.0
+
+    @callback
+    def count(self, delivery: Delivery) -> None:
+        """Add what SMS.dk accepted in *delivery*."""
+        self.texts += len(delivery.accepted)
+        self.credits += delivery.credits
+        self._store.async_delay_save(
+            lambda: {"texts": self.texts, "credits": self.credits}, SAVE_DELAY
+        )
+        self.listeners.notify()

@@ -1,0 +1,417 @@
+# ruff: noqa: RUF001  (the typographic characters are the point of these tests)
+"""sms_dk.estimate: what send_sms would do, told without a single request to SMS.dk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from hypothesis import HealthCheck, given, settings, strategies as st
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.sms_dk.compat import probatio
+from custom_components.sms_dk.const import CONF_REPLACE_CHARACTERS, DOMAIN
+from custom_components.sms_dk.smsdk.gsm import GSM_BASIC, GSM_EXTENSION
+from tests.conftest import FAR, MOR
+from tests.helpers import send_sms_call
+from tests.simulator import SmsDkSimulator
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:It looks like `register_random`:hypothesis.errors.HypothesisWarning"
+)
+
+SWEDISH = "46701234567"
+GERMAN = "491701234567"
+FREEZER = "Fryser: –12 °C – “for varm”"
+
+
+async def estimate(hass: HomeAssistant, simulator: SmsDkSimulator, **data: Any) -> dict[str, Any]:
+    """Call sms_dk.estimate with *data*, check that SMS.dk heard nothing, return the response."""
+    before = len(simulator.requests)
+    try:
+        response = await hass.services.async_call(
+            DOMAIN, "estimate", data, blocking=True, return_response=True
+        )
+    finally:
+        assert len(simulator.requests) == before
+    assert response is not None
+    return dict(response)
+
+
+def dk(recipient: str, number: str, credits_: float = 1.0) -> dict[str, Any]:
+    return {"recipient": recipient, "number": number, "country": "DK", "credits": credits_}
+
+
+async def test_gsm_text(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A GSM text to a number and a saved recipient: one part each, two credits."""
+    response = await estimate(
+        hass,
+        simulator,
+        recipients=["22113344", "notify.far_sms"],
+        message=" Hej fra Home Assistant ",
+    )
+    assert response == {
+        "valid": True,
+        "encoding": "gsm",
+        "parts": 1,
+        "characters": 22,
+        "units": 22,
+        "text": "Hej fra Home Assistant",
+        "replaced": [],
+        "credits": 2.0,
+        "known_credits": 2.0,
+        "recipients": [dk("22113344", MOR), dk("notify.far_sms", FAR)],
+        "refused": [],
+        "errors": [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("message", "data", "expected"),
+    [
+        # The emoji takes two UCS-2 units; the extension characters two septets.
+        ("Brr 🥶", {}, ("unicode", 1, 5, 6, [])),
+        ("Pris: 10 €", {}, ("gsm", 1, 10, 11, [])),
+        ("Pris: 10 €", {"encoding": "unicode"}, ("unicode", 1, 10, 10, [])),
+        ("æøå." * 40, {}, ("gsm", 1, 160, 160, [])),
+        ("æøå." * 40 + "!", {}, ("gsm", 2, 161, 161, [])),
+        ("x" * 1530, {}, ("gsm", 10, 1530, 1530, [])),
+        ("é" * 70, {"encoding": "unicode"}, ("unicode", 1, 70, 70, [])),
+        ("é" * 71, {"encoding": "unicode"}, ("unicode", 2, 71, 71, [])),
+        (
+            FREEZER,
+            {"replace_characters": True},
+            (
+                "gsm",
+                1,
+                26,
+                26,
+                [
+                    {"character": "–", "replacement": "-"},
+                    {"character": "°", "replacement": ""},
+                    {"character": "“", "replacement": '"'},
+                    {"character": "”", "replacement": '"'},
+                ],
+            ),
+        ),
+        (FREEZER, {"replace_characters": False}, ("unicode", 1, 27, 27, [])),
+    ],
+    ids=[
+        "emoji",
+        "extension",
+        "forced-unicode",
+        "gsm-160",
+        "gsm-161",
+        "gsm-10-parts",
+        "unicode-70",
+        "unicode-71",
+        "replaced",
+        "not-replaced",
+    ],
+)
+async def test_encoding_and_parts(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    message: str,
+    data: dict[str, Any],
+    expected: tuple[str, int, int, int, list[dict[str, str]]],
+) -> None:
+    """Encoding, parts, characters, units and replacements, priced per part for Danish numbers."""
+    response = await estimate(hass, simulator, recipients=[MOR, FAR], message=message, **data)
+    result = (
+        response["encoding"],
+        response["parts"],
+        response["characters"],
+        response["units"],
+        response["replaced"],
+    )
+    assert result == expected
+    parts = expected[1]
+    assert response["recipients"] == [dk(MOR, MOR, parts), dk(FAR, FAR, parts)]
+    assert response["credits"] == response["known_credits"] == 2.0 * parts
+    assert response["valid"] is True
+
+
+async def test_replacement_follows_the_option(
+    hass: HomeAssistant, simulator: SmsDkSimulator, config_entry: MockConfigEntry
+) -> None:
+    """Without replace_characters in the call, the entry's option decides, as for send_sms."""
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(config_entry, options={CONF_REPLACE_CHARACTERS: True})
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    response = await estimate(hass, simulator, recipients=[MOR], message=FREEZER)
+    assert (response["encoding"], response["text"]) == ("gsm", 'Fryser: -12 C - "for varm"')
+
+
+async def test_every_problem_at_once(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Where send_sms raises on the first problem, the estimate lists them all, with send_sms's
+    texts; duplicates are sent once, so they are listed but do not make the call invalid."""
+    response = await estimate(
+        hass,
+        simulator,
+        recipients=["abc", MOR, "+45 22 11 33 44", "notify.mor_sms", "notify.nobody", "+45 2211"],
+        message="🥶" * 1600,
+        encoding="gsm",
+    )
+    assert response["valid"] is False
+    assert response["recipients"] == [dk(MOR, MOR, 11.0)]
+    assert response["refused"] == [
+        {
+            "recipient": "abc",
+            "reason": "invalid_number",
+            "message": '"abc" is not a valid phone number',
+        },
+        {
+            "recipient": "+45 22 11 33 44",
+            "reason": "duplicate_recipient",
+            "message": f"{MOR} is given more than once: it gets the text once",
+        },
+        {
+            "recipient": "notify.mor_sms",
+            "reason": "duplicate_recipient",
+            "message": f"{MOR} is given more than once: it gets the text once",
+        },
+        {
+            "recipient": "notify.nobody",
+            "reason": "unknown_recipient_entity",
+            "message": "notify.nobody is not a recipient of this SMS.dk account",
+        },
+        {
+            "recipient": "+45 2211",
+            "reason": "invalid_number",
+            "message": '"+45 2211" is not a valid phone number',
+        },
+    ]
+    assert response["errors"] == [
+        {
+            "reason": "not_gsm",
+            "message": (
+                "These characters cannot be sent with the GSM alphabet: 🥶. Use encoding "
+                '"auto" or "unicode", or turn on character replacement'
+            ),
+        },
+        {
+            "reason": "message_too_long",
+            "message": "The message needs 11 SMS parts; at most 10 are allowed. Shorten it",
+        },
+    ]
+    # send_sms refuses the same call, and sends nothing.
+    with pytest.raises(ServiceValidationError):
+        await send_sms_call(hass, recipients=[MOR, "abc"], message="🥶" * 1600, encoding="gsm")
+    assert simulator.sends == []
+
+
+async def test_duplicates_alone_keep_the_call_valid(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A number given twice is charged once: the estimate says so, and send_sms does so."""
+    data = {"recipients": [MOR, "notify.mor_sms", "004522113344"], "message": "Hej"}
+    response = await estimate(hass, simulator, **data)
+    assert response["valid"] is True
+    assert [r["reason"] for r in response["refused"]] == ["duplicate_recipient"] * 2
+    assert response["credits"] == 1.0
+    sent = await send_sms_call(hass, **data)
+    assert [a["receiver"] for a in sent["accepted"]] == [MOR]
+    assert sent["credits"] == 1.0
+
+
+async def test_foreign_numbers_have_no_known_price(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Only Danish numbers have a known price: the total is unknown, the known part is summed."""
+    response = await estimate(
+        hass,
+        simulator,
+        recipients=[MOR, f"+{SWEDISH}", f"00{GERMAN}", "notify.far_sms"],
+        message="x" * 200,
+    )
+    assert response["recipients"] == [
+        dk(MOR, MOR, 2.0),
+        {"recipient": f"+{SWEDISH}", "number": SWEDISH, "country": "SE", "credits": None},
+        {"recipient": f"00{GERMAN}", "number": GERMAN, "country": "DE", "credits": None},
+        dk("notify.far_sms", FAR, 2.0),
+    ]
+    assert response["credits"] is None
+    assert response["known_credits"] == 4.0
+    assert response["valid"] is True
+
+
+async def test_nothing_valid_to_send_to(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """With no valid recipient the estimate still answers: nothing to pay, nothing valid."""
+    response = await estimate(hass, simulator, recipients=["12"], message="Hej")
+    assert (response["recipients"], response["credits"], response["known_credits"]) == ([], 0, 0)
+    assert [r["reason"] for r in response["refused"]] == ["invalid_number"]
+    assert response["valid"] is False
+
+
+async def test_empty_message_is_refused(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """An empty message has nothing to estimate: the same error as send_sms."""
+    with pytest.raises(ServiceValidationError) as err:
+        await estimate(hass, simulator, recipients=[MOR], message="   ")
+    assert str(err.value) == "The message is empty"
+
+
+async def test_nothing_left_after_replacement(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A text that replacement empties cannot be sent: the estimate says why."""
+    response = await estimate(
+        hass, simulator, recipients=[MOR], message="°\u200b", replace_characters=True
+    )
+    assert response["errors"] == [{"reason": "empty_message", "message": "The message is empty"}]
+    assert (response["valid"], response["parts"], response["credits"]) == (False, 0, 0)
+
+
+async def test_estimate_only_answers_with_a_response(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """The action only makes sense with its response: Home Assistant refuses a call without."""
+    before = len(simulator.requests)
+    with pytest.raises(ServiceValidationError):
+        await hass.services.async_call(
+            DOMAIN, "estimate", {"recipients": [MOR], "message": "Hej"}, blocking=True
+        )
+    assert len(simulator.requests) == before
+
+
+async def check_against_send(
+    hass: HomeAssistant, simulator: SmsDkSimulator, data: dict[str, Any]
+) -> None:
+    """Estimate *data*, then send it: the estimate's parts and credits are what was charged."""
+    estimated = await estimate(hass, simulator, **data)
+    before = simulator.credits
+    if not estimated["valid"]:
+        with pytest.raises(ServiceValidationError):
+            await send_sms_call(hass, **data)
+        assert simulator.credits == before
+        return
+    sent = await send_sms_call(hass, **data)
+    charged = before - simulator.credits
+    assert (estimated["parts"], estimated["encoding"]) == (sent["parts"], sent["encoding"])
+    assert estimated["replaced"] == sent["replaced"]
+    assert estimated["parts"] == simulator.messages[-1].message_size
+    assert estimated["credits"] == sent["credits"] == charged
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"message": "Alarm i stuen"},
+        {"message": "Alarm i stuen 🚨"},
+        {"message": FREEZER, "replace_characters": True},
+        {"message": "€" * 81},
+        {"message": "x" * 1530},
+        {"message": "Hej" * 30, "encoding": "unicode"},
+    ],
+    ids=["gsm", "unicode", "replaced", "extension-2-parts", "gsm-10-parts", "forced-unicode"],
+)
+async def test_estimate_matches_what_send_sms_charges(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    data: dict[str, Any],
+) -> None:
+    """For Danish numbers and saved recipients, the estimate is what SMS.dk then charges."""
+    simulator.credits = 10**6
+    await check_against_send(
+        hass, simulator, {"recipients": ["22113344", "notify.far_sms"], **data}
+    )
+
+
+async def test_known_credits_match_the_danish_part_of_the_charge(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """To Danish and foreign numbers, the known credits are what the Danish ones cost."""
+    simulator.credits = 10**6
+    data = {"recipients": [MOR, f"+{SWEDISH}", f"+{GERMAN}"], "message": "Temperatur 21 °C"}
+    estimated = await estimate(hass, simulator, **data)
+    sent = await send_sms_call(hass, **data)
+    danish = [a["credits"] for a in sent["accepted"] if a["receiver"].startswith("45")]
+    assert estimated["known_credits"] == sum(danish) == 1.0
+    assert estimated["credits"] is None
+    assert estimated["parts"] == sent["parts"] == 1
+
+
+# --- property-based ----------------------------------------------------------------------------
+
+PROPERTIES = settings(
+    max_examples=30,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+GSM_CHARACTERS = st.sampled_from(sorted(GSM_BASIC | GSM_EXTENSION))
+ANY_CHARACTERS = st.one_of(
+    GSM_CHARACTERS,
+    st.sampled_from("°–“”…½ł🥶🍎é\u200b"),
+    st.characters(codec="utf-8"),  # any character JSON can carry (no lone surrogates)
+)
+# Hypothesis favours short texts; the lengths around the part boundaries are where a count goes
+# wrong (GSM 160/153 per part, UCS-2 70/67; 1530 is ten GSM parts, the most allowed).
+LENGTHS = st.one_of(
+    st.integers(1, 700), st.sampled_from([67, 70, 71, 134, 153, 160, 161, 306, 307, 1530, 1531])
+)
+MESSAGES = (
+    st.tuples(st.sampled_from([GSM_CHARACTERS, ANY_CHARACTERS]), LENGTHS)
+    .flatmap(lambda drawn: st.text(drawn[0], min_size=drawn[1], max_size=drawn[1]))
+    .filter(str.strip)
+)
+
+
+@PROPERTIES
+@given(
+    message=MESSAGES,
+    encoding=st.sampled_from(["auto", "gsm", "unicode"]),
+    replace=st.booleans(),
+)
+async def test_estimate_is_what_send_sms_charges(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    message: str,
+    encoding: str,
+    replace: bool,
+) -> None:
+    """For any text to a Danish number, the estimate's parts and credits are the charge."""
+    simulator.credits = 10**9
+    data = {"message": message, "encoding": encoding, "replace_characters": replace}
+    await check_against_send(hass, simulator, {"recipients": [MOR], **data})
+
+
+@PROPERTIES
+@given(
+    data=st.fixed_dictionaries(
+        {
+            "recipients": st.lists(
+                st.one_of(st.sampled_from([MOR, "12", "notify.mor_sms", "notify.x"]), st.text()),
+                max_size=4,
+            ),
+            "message": st.text(max_size=50),
+        },
+        optional={"encoding": st.text(max_size=8), "replace_characters": st.text(max_size=5)},
+    )
+)
+async def test_estimate_takes_any_data(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    data: dict[str, Any],
+) -> None:
+    """Any data gives a response or one of Home Assistant's validation errors, never a request."""
+    try:
+        response = await estimate(hass, simulator, **data)
+    except ServiceValidationError, probatio.Invalid:
+        return
+    assert len(response["recipients"]) + len(response["refused"]) == len(data["recipients"])
