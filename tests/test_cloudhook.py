@@ -214,7 +214,9 @@ async def test_report_relayed_by_cloud(
     )
     answer = await webhook.async_handle_webhook(hass, config_entry.data[CONF_WEBHOOK_ID], request)
     assert answer.status == 200
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(
+        wait_background_tasks=True
+    )  # the log is read in the background
     assert sum(r.path == "/v1/sms/listlog" for r in simulator.requests) == reads + 1
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
@@ -50,9 +50,10 @@ async def test_the_text_over_a_limit_is_refused(
         await send_sms(hass, MOR, FAR)
     assert err.value.translation_key == f"spend_limit_{window}"
     expected = "24 hours" if window == "day" else "hour"
+    assert isinstance(err.value, ServiceValidationError)
     assert str(err.value) == (
-        f"SMS.dk sent 2 texts in the last {expected}, and the limit is 3: this text to 2"
-        " recipient(s) was not sent. Raise the limit in the integration's options, or send"
+        f"2 texts were sent through SMS.dk in the last {expected}, and the limit is 3: this text"
+        " to 2 recipient(s) was not sent. Raise the limit in the integration's options, or send"
         " with ignore_limit for an emergency"
     )
     assert len(simulator.sends) == 2

@@ -164,6 +164,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> bo
     """Unload an SMS.dk account (its classic notify action goes with it: see notify.py)."""
     # A warning about an account that is not loaded (disabled, say) helps nobody.
     ir.async_delete_issue(hass, DOMAIN, low_credits_issue_id(entry.entry_id))
+    # Awaited here, in full: Home Assistant gives the unload callbacks only 10 s, and a try under
+    # way may take longer. The next set-up must read what this one wrote, not race it.
+    await entry.runtime_data.outbox.async_shutdown()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 

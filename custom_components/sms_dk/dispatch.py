@@ -20,11 +20,20 @@ from homeassistant.util import dt as dt_util
 
 from .const import LOGGER
 from .lost_answers import BLIND_AFTER, LostAnswers
-from .models import Accepted, Delivery, DeliveryStep, Prepared, Rejected, delivery_signal
+from .models import (
+    Accepted,
+    Delivery,
+    DeliveryStep,
+    Prepared,
+    Rejected,
+    delivery_signal,
+    is_temporary,
+)
 from .reports import async_report_url
 from .smsdk import (
     LogEntry,
     SendResult,
+    SmsDkAuthenticationError,
     SmsDkClient,
     SmsDkConnectionError,
     SmsDkError,
@@ -43,6 +52,8 @@ if TYPE_CHECKING:
 FAN_OUT: Final = 4
 STEP_REJECTED: Final = "rejected"
 GATEWAY_STATUSES: Final = frozenset({502, 504})
+# SMS.dk's "Nothing to return": an empty log (a new account) has no record of the text.
+CODE_NOTHING_TO_RETURN: Final = 1033
 
 
 @dataclass(slots=True)
@@ -127,15 +138,18 @@ class Dispatcher:
             try:
                 found = await self.lost_answers.async_find(prepared, receiver, lost_at)
             except SmsDkError as err:
-                if dt_util.utcnow() - lost_at < BLIND_AFTER:
-                    return _Outcome(error=err, lost_at=lost_at)  # ask again later
-                LOGGER.warning(
-                    "The delivery log could not be read for %s; a text whose answer was lost"
-                    " is sent again without knowing whether it arrived (%s)",
-                    BLIND_AFTER,
-                    err.message,
-                )
-                found = None
+                if err.code == CODE_NOTHING_TO_RETURN:
+                    found = None  # an empty log: the text is not there
+                elif dt_util.utcnow() - lost_at < BLIND_AFTER:
+                    return _Outcome(error=_unreadable(err), lost_at=lost_at)  # ask again later
+                else:
+                    LOGGER.warning(
+                        "The delivery log could not be read for %s; a text whose answer was"
+                        " lost is sent again without knowing whether it arrived (%s)",
+                        BLIND_AFTER,
+                        err.message,
+                    )
+                    found = None
             if found is not None:
                 LOGGER.info("A text whose answer was lost had arrived: not sent again")
                 return _Outcome(found=found)
@@ -162,9 +176,10 @@ class Dispatcher:
                 return _Outcome(error=err)
             return _Outcome(rejected=[Rejected(receiver, err.code, err.message)])
         except SmsDkError as err:
-            lost = (isinstance(err, SmsDkConnectionError) and err.may_have_arrived) or (
+            lost = (
+                (isinstance(err, SmsDkConnectionError) and err.may_have_arrived)
                 # A gateway that gave up waiting (502, 504) may have passed the text on.
-                isinstance(err, SmsDkServerError) and err.http_status in GATEWAY_STATUSES
+                or (isinstance(err, SmsDkServerError) and err.http_status in GATEWAY_STATUSES)
             )
             return _Outcome(error=err, lost_at=attempted if lost else None)
         return _Outcome(result=result)
@@ -229,3 +244,13 @@ class Dispatcher:
             cost=cost,
             reference=prepared.reference,
         )
+
+
+def _unreadable(err: SmsDkError) -> SmsDkError:
+    """The error of a log that cannot be read yet: temporary, so that the outbox asks again.
+
+    A refused token stays what it is: the user must act, and the outbox waits for that.
+    """
+    if isinstance(err, SmsDkAuthenticationError) or is_temporary(err):
+        return err
+    return SmsDkServerError(f"The delivery log could not be read: {err.message}")

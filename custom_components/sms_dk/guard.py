@@ -13,7 +13,7 @@ from collections import deque
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -87,7 +87,11 @@ class SpendGuard:
         return sum(count for minute, count in self._sent if minute + MINUTE > since)
 
     def check(self, recipients: int, *, ignore_limit: bool) -> None:
-        """Count *recipients*, or refuse them if that would go over a limit (HomeAssistantError)."""
+        """Count *recipients*, or refuse them if that would go over a limit.
+
+        The refusal is a ServiceValidationError: the user can act on it (raise the limit, or
+        send with ignore_limit), and Home Assistant shows it as such rather than as a failure.
+        """
         now = dt_util.utcnow()
         self._forget_old(now)
         for key, default, window, name in (
@@ -105,10 +109,25 @@ class SpendGuard:
             self._sent[-1] = (minute, self._sent[-1][1] + recipients)
         else:
             self._sent.append((minute, recipients))
+        self._save()
+        ir.async_delete_issue(self._hass, DOMAIN, spend_limit_issue_id(self._entry.entry_id))
+
+    def refund(self, recipients: int) -> None:
+        """Give back *recipients* counted a moment ago that SMS.dk refused or that were given up."""
+        if recipients <= 0:
+            return
+        while recipients and self._sent:
+            minute, count = self._sent.pop()
+            taken = min(count, recipients)
+            recipients -= taken
+            if count > taken:
+                self._sent.append((minute, count - taken))
+        self._save()
+
+    def _save(self) -> None:
         self._store.async_delay_save(
             lambda: [[when.isoformat(), count] for when, count in self._sent], SAVE_DELAY
         )
-        ir.async_delete_issue(self._hass, DOMAIN, spend_limit_issue_id(self._entry.entry_id))
 
     def _refuse(self, window: str, limit: int, sent: int, recipients: int) -> None:
         placeholders = {
@@ -145,12 +164,12 @@ class SpendGuard:
             translation_placeholders=placeholders,
         )
         if window == "hour":
-            raise HomeAssistantError(
+            raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="spend_limit_hour",
                 translation_placeholders=placeholders,
             )
-        raise HomeAssistantError(
+        raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="spend_limit_day",
             translation_placeholders=placeholders,

@@ -1,13 +1,9 @@
 """The outbox: every text goes through it, and one that meets an outage is kept and sent later.
 
-A text is sent at once when SMS.dk answered the last try and no kept text is ahead of it; else it
-is kept, stored (so a restart keeps it) and sent in order when SMS.dk answers again. While texts
-are kept, the outbox finds out on its own schedule when that is (outbox_schedule.py); a new text
-never moves that schedule, it joins the queue. A text kept for a day is given up, and one SMS.dk
-later refuses for good (an unapproved sender, say) is dropped: both raise a repair issue and an
-event, so nothing disappears silently. A receiver whose answer was lost is looked up in the
-delivery log before it is sent the text again (dispatch.py), no sooner than 15 s after the lost
-request, so that SMS.dk has logged it.
+A text is sent at once when SMS.dk answered the last try and no kept text is ahead; else it is
+kept, stored, and sent in order when SMS.dk answers again, which the outbox finds out on its own
+schedule (outbox_schedule.py). Texts given up or refused later raise a repair (outbox_events.py);
+a lost answer is looked up in the log before a text goes again (lost_answers.py).
 """
 
 from __future__ import annotations
@@ -20,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
-from .const import LOGGER, SCHEDULE_MIN_AHEAD
+from .const import DOMAIN, LOGGER, SCHEDULE_MIN_AHEAD
 from .listeners import Listeners
 from .models import Delivery, Prepared, is_temporary
-from .outbox_events import fire, give_up, tell_sent
+from .outbox_events import give_up, tell_kept, tell_sent
 from .outbox_items import QueuedText, outbox_store, reason
 from .outbox_not_sent import NotSent
 from .outbox_schedule import KEEP_FOR, SETTLE, Link, Recovery, earliest, waits_for_its_time
@@ -116,22 +113,36 @@ class Outbox:
         Receivers an outage kept from SMS.dk during the try are kept too; the delivery says which
         (its error is temporary).
         """
+        if self._closed:
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="unloading")
         if not self._must_wait():
-            async with self._lock:
-                if not self._must_wait():
-                    delivery = await self._deliver(prepared, {})
-                    if (err := delivery.error) is not None and is_temporary(err):
-                        self.recovery.went_wrong(err, dt_util.utcnow())
-                        kept = replace(prepared, receivers=delivery.unsent)
-                        await self._async_keep(kept, err, delivery.unverified)
-                    return delivery
+            # Shielded: a caller that is cancelled (an automation restarted) must not cut a try
+            # short, which could neither tell what SMS.dk took nor keep the rest.
+            try_now = self._entry.async_create_task(
+                self._hass, self._async_try_now(prepared), "sms_dk send"
+            )
+            if (delivery := await asyncio.shield(try_now)) is not None:
+                return delivery
         await self._async_keep(prepared, None, {})
         return None
+
+    async def _async_try_now(self, prepared: Prepared) -> Delivery | None:
+        """Send *prepared* unless it must wait after all; keep what an outage kept back."""
+        async with self._lock:
+            if self._must_wait():
+                return None
+            delivery = await self._deliver(prepared, {})
+            if (err := delivery.error) is not None and is_temporary(err):
+                self.recovery.went_wrong(err, dt_util.utcnow())
+                kept = replace(prepared, receivers=delivery.unsent)
+                await self._async_keep(kept, err, delivery.unverified)
+            return delivery
 
     @callback
     def async_retry_soon(self) -> None:
         """SMS.dk answers again (its balance could be read): try the kept texts now."""
-        if self._items and self.recovery.link is not Link.UP and not self._busy:
+        # Not in a cool-down: the balance answering says nothing of when SMS.dk sends again.
+        if self._items and self.recovery.link in (Link.DOWN, Link.NEEDS_USER) and not self._busy:
             self._set_timer(0)
 
     def _must_wait(self) -> bool:
@@ -156,16 +167,8 @@ class Outbox:
             unverified=dict(unverified),
         )
         self._items.append(item)
-        if err is not None:
-            LOGGER.warning(
-                "SMS.dk could not take a text now (%s); it is kept and sent when SMS.dk answers"
-                " again",
-                item.error,
-            )
-        else:
-            self._fresh = True
-            LOGGER.info("A text waits behind %d kept text(s)", len(self._items) - 1)
-        fire(self._hass, self._entry, item, "queued", prepared.receivers)
+        self._fresh = self._fresh or err is None
+        tell_kept(self._hass, self._entry, item, tried=err is not None, ahead=len(self._items) - 1)
         await self._store.async_save(self._stored())
         self.listeners.notify()
         if self._cancel_timer is None and not self._busy:

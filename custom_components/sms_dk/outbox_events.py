@@ -65,6 +65,21 @@ def fire(
 
 
 @callback
+def tell_kept(
+    hass: HomeAssistant, entry: ConfigEntry, item: QueuedText, *, tried: bool, ahead: int
+) -> None:
+    """Tell that *item* is kept: after a try that met an outage, or without one, behind others."""
+    if tried:
+        LOGGER.warning(
+            "SMS.dk could not take a text now (%s); it is kept and sent when SMS.dk answers again",
+            item.error,
+        )
+    else:
+        LOGGER.info("A text waits behind %d kept text(s)", ahead)
+    fire(hass, entry, item, "queued", item.prepared.receivers)
+
+
+@callback
 def tell_sent(
     hass: HomeAssistant, entry: ConfigEntry, item: QueuedText, delivery: Delivery
 ) -> None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 KEEP_FOR: Final = timedelta(hours=24)
 # A lost request is looked up in the log no sooner than this after it was made.
 SETTLE: Final = timedelta(seconds=15)
+MAX_COOL_DOWN: Final = 86400.0
 PROBE_FAST: Final = 10.0
 PROBE_FAST_FOR: Final = timedelta(minutes=10)
 PROBE_SLOW: Final = 60.0
@@ -57,7 +58,9 @@ class Recovery:
         """Learn from *err* (temporary, or waiting for the user) what to wait for."""
         if isinstance(err, SmsDkRateLimitError) and err.retry_after is not None:
             self.link = Link.COOL_DOWN
-            self._cool_until = now + timedelta(seconds=max(err.retry_after, 1.0))
+            # Within a second and a day: a Retry-After of a billion seconds is no plan.
+            wait = min(max(err.retry_after, 1.0), MAX_COOL_DOWN)
+            self._cool_until = now + timedelta(seconds=wait)
         elif isinstance(err, SmsDkAuthenticationError | SmsDkInsufficientCreditsError):
             self.link = Link.NEEDS_USER
         else:
@@ -78,7 +81,8 @@ class Recovery:
         if self.link is Link.UP:
             return due_in
         if self.link is Link.COOL_DOWN and self._cool_until is not None:
-            return max((self._cool_until - now).total_seconds(), 0.0)
+            # Past the cool-down, a kept text may still wait (a lost answer settling).
+            return max((self._cool_until - now).total_seconds(), due_in)
         if self.link is Link.NEEDS_USER:
             return NEEDS_USER_DELAYS[min(max(attempts, 1), len(NEEDS_USER_DELAYS)) - 1]
         since = self._down_since or now

@@ -13,7 +13,7 @@ from homeassistant.util import dt as dt_util
 from .const import CONF_PHONE, SCHEDULE_MIN_AHEAD, SUBENTRY_RECIPIENT
 from .data import SmsDkConfigEntry
 from .models import is_temporary
-from .outbox_items import QueuedText
+from .outbox_items import QueuedText, reason
 
 if TYPE_CHECKING:
     # Only for typing: Home Assistant before 2026.x has no such name (the flow is the same).
@@ -79,19 +79,23 @@ class TextNotSentFlow(RepairsFlow):
         prepared = item.prepared
         if prepared.scheduled and prepared.scheduled - dt_util.utcnow() < SCHEDULE_MIN_AHEAD:
             prepared = replace(prepared, scheduled=None)  # its time has come: now
-        delivery = await entry.runtime_data.outbox.async_submit(prepared)
-        if (
-            delivery is not None
-            and (err := delivery.error) is not None
-            and not is_temporary(err)
-            and not delivery.accepted
-        ):
-            # Refused again (the sender name, say): the text and its repair stay for another try.
+        outbox = entry.runtime_data.outbox
+        delivery = await outbox.async_submit(prepared)
+        if delivery is not None and (err := delivery.error) is not None and not is_temporary(err):
+            # Refused again (the sender name, say): the receivers not reached stay, with their
+            # repair, for another try.
+            outbox.not_sent.keep(
+                replace(
+                    item,
+                    prepared=replace(item.prepared, receivers=delivery.unsent),
+                    error=reason(err),
+                )
+            )
             return self.async_abort(
                 reason="send_failed", description_placeholders={"reason": err.message}
             )
         # Sent, or kept by the outbox (which now tells of it like of any other text).
-        entry.runtime_data.outbox.not_sent.forget(self._text_id)
+        outbox.not_sent.forget(self._text_id)
         return self.async_create_entry(data={})
 
     async def async_step_discard(

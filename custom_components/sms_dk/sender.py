@@ -129,9 +129,14 @@ class SmsSender:
             reference=self._reference(request.reference),
             send_id=uuid4().hex[:16],
         )
-        # Only a text that could be sent counts against the limits (raises when over one).
+        # Only a text that could be sent counts against the limits (raises when over one); what
+        # SMS.dk then refuses is given back.
         self._guard.check(len(prepared.receivers), ignore_limit=request.ignore_limit)
-        delivery = await self._outbox.async_submit(prepared)
+        try:
+            delivery = await self._outbox.async_submit(prepared)
+        except BaseException:
+            self._guard.refund(len(prepared.receivers))
+            raise
         if delivery is None:
             return SendOutcome(
                 analysis=analysis,
@@ -141,17 +146,22 @@ class SmsSender:
                 queued=prepared.receivers,
             )
         queued: tuple[str, ...] = ()
+        # What SMS.dk refused, or what was given up, cost nothing: it does not count.
+        given_back = len(delivery.rejected)
         if (err := delivery.error) is not None:
             if is_temporary(err):
                 queued = delivery.unsent  # the outbox kept them
             else:
                 error = self._error(err, prepared.sender)  # also starts re-authentication
+                given_back += len(delivery.unsent)
                 if not delivery.accepted:
+                    self._guard.refund(given_back)
                     raise error from err
                 # Some receivers already have the text: report the rest as not sent.
                 delivery.rejected.extend(
                     Rejected(r, err.code, err.message) for r in delivery.unsent
                 )
+        self._guard.refund(given_back)
         LOGGER.debug(
             "Sent a %s-part %s text: %d accepted, %d rejected, %d queued",
             delivery.parts or analysis.parts,

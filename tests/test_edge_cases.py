@@ -1,0 +1,180 @@
+"""Edge cases a review found: each would lose, duplicate or mis-count a text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.sms_dk.const import CONF_MAX_PER_HOUR, DOMAIN
+from custom_components.sms_dk.models import SendRequest
+from tests.conftest import FAR, MOR
+from tests.helpers import send_sms, tick
+from tests.simulator import SmsDkSimulator
+from tests.test_repairs import choose, refused_later, start_fix
+
+
+def log_reads(simulator: SmsDkSimulator) -> int:
+    return sum(r.path == "/v1/sms/listlog" for r in simulator.requests)
+
+
+async def test_a_send_after_unload_is_refused_and_not_counted(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A text handed to an entry that is unloading gets a clear error; it uses no budget."""
+    data = init_integration.runtime_data
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    with pytest.raises(HomeAssistantError) as err:
+        await data.sender.async_send(SendRequest(receivers=(MOR,), message="Hej"))
+    assert err.value.translation_key == "unloading"
+    assert not data.guard._sent or data.guard._sent[-1][1] == 0  # given back
+    assert simulator.sends == []
+
+
+async def test_a_cool_down_is_not_cut_short_by_a_credit_read(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The balance answering during a cool-down does not make the outbox try early."""
+    simulator.faults.cooldown = 60
+    simulator.faults.only_paths = {"/v1/sms/send"}
+    await send_sms(hass, MOR)
+    simulator.faults.cooldown = None
+    await tick(hass, freezer, 10)
+    await init_integration.runtime_data.coordinator.async_refresh()  # the balance answers
+    await tick(hass, freezer, 1)
+    assert simulator.messages == []
+    await tick(hass, freezer, 50)
+    assert len(simulator.messages) == 1
+
+
+async def test_an_absurd_retry_after_is_bounded(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A Retry-After of a trillion seconds keeps the text (no crash) and waits at most a day."""
+    simulator.faults.page_status = 429
+    simulator.faults.retry_after_header = "1000000000000"
+    simulator.faults.only_paths = {"/v1/sms/send"}
+    response = await send_sms(hass, MOR)
+    assert response["queued"] == [MOR]
+    simulator.faults.page_status = None
+    for _ in range(24):
+        await tick(hass, freezer, 3600)
+    await tick(hass, freezer, 60)
+    assert len(simulator.messages) == 1
+
+
+async def test_an_empty_log_means_not_there(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """SMS.dk's "Nothing to return" (1033) for the log: the lost text is not there; sent once."""
+    simulator.faults.drop_connection = True
+    simulator.faults.only_paths = {"/v1/sms/send"}
+    await send_sms(hass, MOR)
+    simulator.faults.drop_connection = False
+    simulator.faults.error_code = 1033
+    simulator.faults.only_paths = {"/v1/sms/listlog"}
+    await tick(hass, freezer, 10)
+    await tick(hass, freezer, 10)
+    assert len(simulator.messages) == 1
+
+
+async def test_an_odd_log_error_makes_the_text_wait_not_fail(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A log read that fails with a code retrying could mend is no reason to give the text up:
+    it waits and asks again, and goes once the log can be read."""
+    simulator.faults.lose_answers = 1
+    await send_sms(hass, MOR)
+    simulator.faults.error_code = 1040
+    simulator.faults.only_paths = {"/v1/sms/listlog"}
+    await tick(hass, freezer, 10)
+    await tick(hass, freezer, 10)
+    assert hass.states.get("sensor.sms_dk_queued_texts").state == "1"
+    assert not [i for i in issue_registry.issues.values() if i.domain == DOMAIN]
+    simulator.faults.error_code = None
+    await tick(hass, freezer, 10)
+    assert len(simulator.messages) == 1
+    assert hass.states.get("sensor.sms_dk_queued_texts").state == "0"
+
+
+async def test_refused_recipients_give_their_count_back(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A recipient SMS.dk refuses, or a text that fails as a whole, uses none of the limit."""
+    hass.config_entries.async_update_entry(init_integration, options={CONF_MAX_PER_HOUR: 2})
+    simulator.invalid_receivers.add(FAR)
+    await send_sms(hass, MOR, FAR)  # FAR refused: one counts
+    simulator.credits = 0
+    with pytest.raises(HomeAssistantError, match="enough credits"):
+        await send_sms(hass, MOR)  # no credits: nothing counts
+    simulator.credits = 10
+    await send_sms(hass, MOR)  # the second of two
+    assert len(simulator.messages) == 2
+
+
+async def test_send_again_with_partial_success_keeps_the_rest(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Sent again, one recipient gets it and SMS.dk refuses the other (no credits left): the one
+    not reached stays, with its repair, for another try."""
+    issue = await refused_later(hass, simulator, freezer)
+    simulator.sender_names.insert(0, "SMSDKDemo")
+    simulator.credits = 1
+    client = await hass_client()
+    flow = await start_fix(hass, client, issue)
+    result: dict[str, Any] = await choose(client, flow["flow_id"], "send_again")
+    assert (result["type"], result["reason"]) == ("abort", "send_failed")
+    assert len(simulator.messages) == 1
+    kept = init_integration.runtime_data.outbox.not_sent.get(issue.data["text_id"])
+    assert kept is not None
+    assert kept.prepared.receivers == tuple({MOR, FAR} - {str(simulator.messages[0].receiver)})
+
+
+async def test_an_old_tracker_ignores_late_news(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """After an unload, news reaching the old tracker (a try that ended late) changes nothing:
+    no event, no state, no poll, no write."""
+    from homeassistant.util import dt as dt_util
+    from pytest_homeassistant_custom_component.common import async_capture_events
+
+    from custom_components.sms_dk.delivery import EVENT_DELIVERY_STATUS
+
+    tracker = init_integration.runtime_data.tracker
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    events = async_capture_events(hass, EVENT_DELIVERY_STATUS)
+    tracker.track(
+        batch_id="late",
+        receiver=MOR,
+        sent=dt_util.utcnow(),
+        parts=1,
+        cost=1.0,
+        reference=None,
+    )
+    await hass.async_block_till_done()
+    assert not tracker.polling
+    assert events == []
+    assert hass.states.get("event.mor_delivery").state == "unavailable"
