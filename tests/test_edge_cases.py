@@ -178,3 +178,26 @@ async def test_an_old_tracker_ignores_late_news(
     assert not tracker.polling
     assert events == []
     assert hass.states.get("event.mor_delivery").state == "unavailable"
+
+
+async def test_the_back_off_for_the_user_starts_at_30_s_after_an_outage(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Tries during an outage do not count towards the back-off for a refused token or no
+    credits: that one starts at 30 s, as the README says."""
+    simulator.faults.server_error = True
+    simulator.faults.only_paths = {"/v1/sms/send"}
+    await send_sms(hass, MOR)
+    for _ in range(6):
+        await tick(hass, freezer, 10)  # six tries during the outage
+    simulator.faults.server_error = False
+    simulator.credits = 0
+    await tick(hass, freezer, 10)  # no credits now: the first try that needs the user
+    tries = len(simulator.sends)
+    simulator.credits = 10
+    await tick(hass, freezer, 31)
+    assert len(simulator.sends) == tries + 1
+    assert len(simulator.messages) == 1

@@ -197,7 +197,6 @@ class Outbox:
             return
         delay = self.recovery.delay(
             dt_util.utcnow(),
-            attempts=self._items[0].attempts,
             # A text kept without a try is due at once; else the try said when.
             due_in=0.0 if self._fresh or hint is None else hint,
         )

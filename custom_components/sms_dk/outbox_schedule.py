@@ -53,6 +53,8 @@ class Recovery:
         self.link = Link.UP
         self._down_since: datetime | None = None
         self._cool_until: datetime | None = None
+        # Tries that needed the user in a row: the back-off starts at 30 s after an outage too.
+        self._user_tries = 0
 
     def went_wrong(self, err: SmsDkError, now: datetime) -> None:
         """Learn from *err* (temporary, or waiting for the user) what to wait for."""
@@ -63,6 +65,7 @@ class Recovery:
             self._cool_until = now + timedelta(seconds=wait)
         elif isinstance(err, SmsDkAuthenticationError | SmsDkInsufficientCreditsError):
             self.link = Link.NEEDS_USER
+            self._user_tries += 1
         else:
             # An outage that goes on keeps its start: the checks slow down after 10 minutes.
             self.link = Link.DOWN
@@ -75,8 +78,9 @@ class Recovery:
     def went_right(self) -> None:
         """SMS.dk answered."""
         self.link, self._down_since, self._cool_until = Link.UP, None, None
+        self._user_tries = 0
 
-    def delay(self, now: datetime, *, attempts: int, due_in: float) -> float:
+    def delay(self, now: datetime, *, due_in: float) -> float:
         """Seconds until the next try; *due_in*: when a kept text is due if SMS.dk answers."""
         if self.link is Link.UP:
             return due_in
@@ -84,7 +88,8 @@ class Recovery:
             # Past the cool-down, a kept text may still wait (a lost answer settling).
             return max((self._cool_until - now).total_seconds(), due_in)
         if self.link is Link.NEEDS_USER:
-            return NEEDS_USER_DELAYS[min(max(attempts, 1), len(NEEDS_USER_DELAYS)) - 1]
+            tries = min(max(self._user_tries, 1), len(NEEDS_USER_DELAYS))
+            return NEEDS_USER_DELAYS[tries - 1]
         since = self._down_since or now
         return PROBE_FAST if now - since < PROBE_FAST_FOR else PROBE_SLOW
 
