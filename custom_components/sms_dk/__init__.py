@@ -27,21 +27,19 @@ from .const import (
 from .coordinator import SmsDkCreditsCoordinator, low_credits_issue_id
 from .data import SmsDkConfigEntry, SmsDkRuntimeData
 from .delivery import DeliveryTracker
-from .delivery_items import async_remove_deliveries
 from .dispatch import Dispatcher
 from .entity import service_device_info
-from .guard import SpendGuard, async_remove_spend
+from .guard import SpendGuard
 from .models import Delivery
 from .notify import ATTR_ENTRY_ID
 from .outbox import Outbox
-from .outbox_items import async_remove_outbox
-from .outbox_not_sent import async_remove_not_sent
 from .reports import async_register_reports, async_remove_cloudhook, async_setup_cloudhook
 from .sender import SmsSender, async_sender_names
 from .services import async_setup_services
 from .smsdk import SmsDkClient
 from .smsdk.phone import load_metadata
-from .usage import Usage, async_remove_usage
+from .storage import async_remove_entry_stores
+from .usage import Usage
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS: list[Platform] = [Platform.BUTTON, Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
@@ -173,11 +171,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> bo
 async def async_remove_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> None:
     """Forget the entry's cloudhook, stored deliveries, kept texts and repair issues."""
     await async_remove_cloudhook(hass, entry)
-    await async_remove_deliveries(hass, entry.entry_id)
-    await async_remove_outbox(hass, entry.entry_id)
-    await async_remove_not_sent(hass, entry.entry_id)
-    await async_remove_usage(hass, entry.entry_id)
-    await async_remove_spend(hass, entry.entry_id)
+    await async_remove_entry_stores(hass, entry.entry_id)
     registry = ir.async_get(hass)
     for domain, issue_id in list(registry.issues):
         if domain == DOMAIN and entry.entry_id in issue_id:

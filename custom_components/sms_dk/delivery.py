@@ -18,13 +18,15 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
-from .delivery_items import TrackedMessage, delivery_store
+from .delivery_items import TrackedMessage
 from .listeners import Listeners
 from .models import STEP_SENT, STEPS, DeliveryStep, delivery_signal
 from .smsdk import DeliveryStatus, LogEntry, SmsDkClient, SmsDkError
+from .storage import DELIVERIES, entry_store
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -51,7 +53,7 @@ class DeliveryTracker:
         self._hass = hass
         self._entry = entry
         self._client = client
-        self._store = delivery_store(hass, entry.entry_id)
+        self._store: Store[list[dict[str, Any]]] = entry_store(hass, entry.entry_id, DELIVERIES)
         self._messages: dict[tuple[str, str], TrackedMessage] = {}
         self.listeners = Listeners()
         self._poll_step = 0

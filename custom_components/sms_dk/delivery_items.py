@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.storage import Store
-
-from .const import DOMAIN
 from .smsdk import DeliveryStatus
-
-STORAGE_VERSION: Final = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +50,3 @@ class TrackedMessage:
             )
         except KeyError, TypeError, ValueError:
             return None
-
-
-def delivery_store(hass: HomeAssistant, entry_id: str) -> Store[list[dict[str, Any]]]:
-    """Where an entry's followed messages are written."""
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.deliveries")
-
-
-async def async_remove_deliveries(hass: HomeAssistant, entry_id: str) -> None:
-    """Forget the stored messages of a removed entry."""
-    await delivery_store(hass, entry_id).async_remove()

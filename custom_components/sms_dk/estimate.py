@@ -19,9 +19,9 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.translation import async_get_exception_message
 import phonenumbers
 
-from .const import CONF_REPLACE_CHARACTERS, DOMAIN, MAX_PARTS
-from .smsdk import MessageFormat
-from .smsdk.gsm import Encoding, TextAnalysis, analyze
+from .checks import replacement_wanted, text_problems
+from .const import DOMAIN
+from .smsdk.gsm import Encoding, analyze
 from .smsdk.phone import InvalidPhoneNumberError, normalize_number
 
 DANISH_DIAL_CODE: Final = 45
@@ -31,22 +31,6 @@ DANISH_CREDITS_PER_PART: Final = 1.0
 def _problem(key: str, **placeholders: str) -> dict[str, str]:
     """One problem: the key of the error send_sms would raise, and that error's (English) text."""
     return {"reason": key, "message": async_get_exception_message(DOMAIN, key, placeholders)}
-
-
-def text_problems(analysis: TextAnalysis) -> list[dict[str, str]]:
-    """Every reason send_sms would refuse this text for (it raises the first one)."""
-    problems = []
-    if not analysis.text.strip():
-        # Replacement can leave nothing ("°", a zero-width space), and SMS.dk refuses an empty
-        # text (code 1004): send_sms does not yet check this before its request.
-        problems.append(_problem("empty_message"))
-    if analysis.format is MessageFormat.GSM and analysis.non_gsm:
-        problems.append(_problem("not_gsm", characters=" ".join(analysis.non_gsm)))
-    if analysis.parts > MAX_PARTS:
-        problems.append(
-            _problem("message_too_long", parts=str(analysis.parts), max_parts=str(MAX_PARTS))
-        )
-    return problems
 
 
 def price(number: str, parts: int) -> tuple[str | None, float | None]:
@@ -116,11 +100,13 @@ def estimate(
     text = message.strip()
     if not text:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="empty_message")
-    if replace_characters is None:
-        replace_characters = bool(entry.options.get(CONF_REPLACE_CHARACTERS, False))
-    analysis = analyze(text, encoding=encoding, replace=replace_characters)
+    analysis = analyze(
+        text, encoding=encoding, replace=replacement_wanted(entry, replace_characters)
+    )
     accepted, refused = check_recipients(recipients, resolve, analysis.parts)
-    errors = text_problems(analysis)
+    errors = [
+        {"reason": str(err.translation_key), "message": str(err)} for err in text_problems(analysis)
+    ]
     known = [r["credits"] for r in accepted if r["credits"] is not None]
     return {
         "valid": not errors and all(r["reason"] == "duplicate_recipient" for r in refused),

@@ -26,13 +26,13 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .storage import SPEND, entry_store
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
 EVENT_SPEND_LIMIT: Final = f"{DOMAIN}_spend_limit"
-STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 1
 HOUR: Final = timedelta(hours=1)
 DAY: Final = timedelta(days=1)
@@ -44,15 +44,6 @@ def spend_limit_issue_id(entry_id: str) -> str:
     return f"spend_limit_{entry_id}"
 
 
-def _store(hass: HomeAssistant, entry_id: str) -> Store[list[list[Any]]]:
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.spend")
-
-
-async def async_remove_spend(hass: HomeAssistant, entry_id: str) -> None:
-    """Forget the counts of a removed entry."""
-    await _store(hass, entry_id).async_remove()
-
-
 class SpendGuard:
     """Counts the texts of the last day and refuses those over the entry's limits."""
 
@@ -60,7 +51,7 @@ class SpendGuard:
         """Guard *entry* with the limits of its options."""
         self._hass = hass
         self._entry = entry
-        self._store = _store(hass, entry.entry_id)
+        self._store: Store[list[list[Any]]] = entry_store(hass, entry.entry_id, SPEND)
         # (minute, recipients sent in it), oldest first: at most a day's 1,440 minutes are kept,
         # however many texts go out (a record per text would grow with every one).
         self._sent: deque[tuple[datetime, int]] = deque()

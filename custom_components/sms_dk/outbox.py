@@ -18,13 +18,14 @@ from uuid import uuid4
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER, SCHEDULE_MIN_AHEAD
 from .listeners import Listeners
 from .models import Delivery, Prepared, is_temporary
 from .outbox_events import give_up, tell_kept, tell_sent
-from .outbox_items import QueuedText, outbox_store, reason
+from .outbox_items import QueuedText, reason
 from .outbox_not_sent import NotSent
 from .outbox_schedule import KEEP_FOR, SETTLE, Link, Recovery, earliest, waits_for_its_time
 from .smsdk import (
@@ -32,6 +33,7 @@ from .smsdk import (
     SmsDkError,
     SmsDkInsufficientCreditsError,
 )
+from .storage import OUTBOX, entry_store
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -54,7 +56,7 @@ class Outbox:
         self._entry = entry
         self._deliver = deliver
         self._probe = probe
-        self._store = outbox_store(hass, entry.entry_id)
+        self._store: Store[list[dict[str, Any]]] = entry_store(hass, entry.entry_id, OUTBOX)
         self.not_sent = NotSent(hass, entry.entry_id)
         self._items: list[QueuedText] = []
         self.listeners = Listeners()
@@ -116,8 +118,7 @@ class Outbox:
         if self._closed:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="unloading")
         if not self._must_wait():
-            # Shielded: a caller that is cancelled (an automation restarted) must not cut a try
-            # short, which could neither tell what SMS.dk took nor keep the rest.
+            # Shielded: a cancelled caller must not cut a try short (what did SMS.dk take?).
             try_now = self._entry.async_create_task(
                 self._hass, self._async_try_now(prepared), "sms_dk send"
             )

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 from uuid import uuid4
 
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.storage import Store
-
-from .const import DOMAIN
 from .models import Prepared
 from .smsdk import MessageFormat, SmsDkError
-
-STORAGE_VERSION: Final = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +76,3 @@ class QueuedText:
 def reason(err: SmsDkError) -> str:
     """A short reason for logs, events and diagnostics (no token, no number, no text)."""
     return f"{type(err).__name__}: {err.message}"
-
-
-def outbox_store(hass: HomeAssistant, entry_id: str) -> Store[list[dict[str, Any]]]:
-    """Where an entry's kept texts are written."""
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.outbox")
-
-
-async def async_remove_outbox(hass: HomeAssistant, entry_id: str) -> None:
-    """Forget the stored texts of a removed entry."""
-    await outbox_store(hass, entry_id).async_remove()

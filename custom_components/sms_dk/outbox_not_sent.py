@@ -14,7 +14,8 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN
-from .outbox_items import STORAGE_VERSION, QueuedText
+from .outbox_items import QueuedText
+from .storage import NOT_SENT, entry_store
 
 MAX_NOT_SENT: Final = 20
 SAVE_DELAY: Final = 1
@@ -25,15 +26,6 @@ def not_sent_issue_id(entry_id: str, text_id: str) -> str:
     return f"text_not_sent_{entry_id}_{text_id}"
 
 
-def _store(hass: HomeAssistant, entry_id: str) -> Store[list[dict[str, Any]]]:
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.not_sent")
-
-
-async def async_remove_not_sent(hass: HomeAssistant, entry_id: str) -> None:
-    """Forget the texts of a removed entry that were not sent."""
-    await _store(hass, entry_id).async_remove()
-
-
 class NotSent:
     """The texts of one entry that the outbox gave up, by id."""
 
@@ -41,7 +33,7 @@ class NotSent:
         """Keep them in the entry's own store."""
         self._hass = hass
         self._entry_id = entry_id
-        self._store = _store(hass, entry_id)
+        self._store: Store[list[dict[str, Any]]] = entry_store(hass, entry_id, NOT_SENT)
         self._items: dict[str, QueuedText] = {}
 
     async def async_load(self) -> None:

@@ -18,14 +18,12 @@ from uuid import uuid4
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
 
+from .checks import invalid, replacement_wanted, text_problems
 from .const import (
     CONF_DEFAULT_SENDER,
     CONF_PHONE,
-    CONF_REPLACE_CHARACTERS,
     CONF_SENDER,
-    DOMAIN,
     LOGGER,
-    MAX_PARTS,
     REFERENCE_MAX_LENGTH,
     SCHEDULE_MAX_AHEAD,
     SCHEDULE_MIN_AHEAD,
@@ -34,7 +32,7 @@ from .const import (
 )
 from .errors import action_error
 from .models import Prepared, Rejected, SendOutcome, SendRequest, is_temporary
-from .smsdk import MessageFormat, SmsDkClient, SmsDkError, SmsDkValidationError
+from .smsdk import SmsDkClient, SmsDkError, SmsDkValidationError
 from .smsdk.gsm import TextAnalysis, analyze
 from .smsdk.phone import InvalidPhoneNumberError, normalize_number
 
@@ -68,12 +66,6 @@ async def async_sender_names(
             entry, data={**entry.data, CONF_DEFAULT_SENDER: names[0]}
         )
     return names
-
-
-def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
-    )
 
 
 class SmsSender:
@@ -186,31 +178,28 @@ class SmsSender:
             try:
                 numbers.append(normalize_number(number))
             except InvalidPhoneNumberError as err:
-                raise _invalid("invalid_number", number=err.number) from err
+                raise invalid("invalid_number", number=err.number) from err
         if not numbers:
-            raise _invalid("no_receivers")
+            raise invalid("no_receivers")
         return list(dict.fromkeys(numbers))
 
     def _analyze(self, request: SendRequest) -> TextAnalysis:
         message = request.message.strip()
         if not message:
-            raise _invalid("empty_message")
+            raise invalid("empty_message")
         # The title is joined to the message: one text, not two.
         text = (
             f"{request.title.strip()}\n{message}"
             if request.title and request.title.strip()
             else message
         )
-        replace = request.replace_characters
-        if replace is None:
-            replace = bool(self._entry.options.get(CONF_REPLACE_CHARACTERS, False))
-        analysis = analyze(text, encoding=request.encoding, replace=replace)
-        if not analysis.text.strip():
-            raise _invalid("empty_message")  # only characters the replacement removed ("°")
-        if analysis.format is MessageFormat.GSM and analysis.non_gsm:
-            raise _invalid("not_gsm", characters=" ".join(analysis.non_gsm))
-        if analysis.parts > MAX_PARTS:
-            raise _invalid("message_too_long", parts=str(analysis.parts), max_parts=str(MAX_PARTS))
+        analysis = analyze(
+            text,
+            encoding=request.encoding,
+            replace=replacement_wanted(self._entry, request.replace_characters),
+        )
+        if problems := text_problems(analysis):
+            raise problems[0]
         return analysis
 
     async def _async_sender(self, requested: str | None) -> str:
@@ -221,9 +210,9 @@ class SmsSender:
             or self._entry.data.get(CONF_DEFAULT_SENDER)
         )
         if not sender:
-            raise _invalid("no_sender")
+            raise invalid("no_sender")
         if not is_valid_sender_name(sender):
-            raise _invalid("invalid_sender", sender=sender)
+            raise invalid("invalid_sender", sender=sender)
         if self.sender_names is not None and sender not in self.sender_names:
             # Approved since the list was read? Ask SMS.dk once more before refusing.
             await self.async_update_sender_names()
@@ -232,7 +221,7 @@ class SmsSender:
         return str(sender)
 
     def _unapproved(self, sender: str) -> ServiceValidationError:
-        return _invalid(
+        return invalid(
             "unapproved_sender", sender=sender, approved=", ".join(self.sender_names or ()) or "-"
         )
 
@@ -248,16 +237,16 @@ class SmsSender:
             # Converting a time at the calendar's ends (year 1 or 9999 with an offset) overflows.
             when.astimezone(UTC)
         except OverflowError, ValueError:
-            raise _invalid("invalid_scheduled", scheduled=shown) from None
+            raise invalid("invalid_scheduled", scheduled=shown) from None
         now = dt_util.utcnow()
         earliest = now + SCHEDULE_MIN_AHEAD
         if when < earliest:
-            raise _invalid(
+            raise invalid(
                 "scheduled_too_soon",
                 earliest=dt_util.as_local(earliest).strftime("%Y-%m-%d %H:%M"),
             )
         if when > now + SCHEDULE_MAX_AHEAD:
-            raise _invalid(
+            raise invalid(
                 "scheduled_too_far",
                 scheduled=shown,
                 latest=dt_util.as_local(now + SCHEDULE_MAX_AHEAD).strftime("%Y-%m-%d %H:%M"),
@@ -269,7 +258,7 @@ class SmsSender:
         if reference is None or not reference.strip():
             return None
         if len(reference) > REFERENCE_MAX_LENGTH:
-            raise _invalid("reference_too_long", max_length=str(REFERENCE_MAX_LENGTH))
+            raise invalid("reference_too_long", max_length=str(REFERENCE_MAX_LENGTH))
         return reference
 
     def _error(self, err: SmsDkError, sender: str) -> HomeAssistantError:
@@ -277,5 +266,5 @@ class SmsSender:
         if isinstance(err, SmsDkValidationError):
             if err.code == CODE_SENDER_NOT_APPROVED:
                 return self._unapproved(sender)
-            return _invalid("api_rejected", code=str(err.code or "?"), message=err.message)
+            return invalid("api_rejected", code=str(err.code or "?"), message=err.message)
         return action_error(self._hass, self._entry, err)

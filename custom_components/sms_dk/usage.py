@@ -12,21 +12,11 @@ from typing import Any, Final
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 
-from .const import DOMAIN
 from .listeners import Listeners
 from .models import Delivery
+from .storage import USAGE, entry_store
 
-STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 5
-
-
-def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.usage")
-
-
-async def async_remove_usage(hass: HomeAssistant, entry_id: str) -> None:
-    """Forget the totals of a removed entry."""
-    await _store(hass, entry_id).async_remove()
 
 
 class Usage:
@@ -34,7 +24,7 @@ class Usage:
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Keep them in the entry's own store."""
-        self._store = _store(hass, entry_id)
+        self._store: Store[dict[str, Any]] = entry_store(hass, entry_id, USAGE)
         self.texts = 0
         self.credits = 0.0
         self.listeners = Listeners()
