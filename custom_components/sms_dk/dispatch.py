@@ -21,6 +21,7 @@ from homeassistant.util import dt as dt_util
 from .const import LOGGER
 from .lost_answers import BLIND_AFTER, LostAnswers
 from .models import (
+    STEP_REJECTED,
     Accepted,
     Delivery,
     DeliveryStep,
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
 
 # Requests to SMS.dk at once for one text: fast fan-out, without hammering the API.
 FAN_OUT: Final = 4
-STEP_REJECTED: Final = "rejected"
 GATEWAY_STATUSES: Final = frozenset({502, 504})
 # SMS.dk's "Nothing to return": an empty log (a new account) has no record of the text.
 CODE_NOTHING_TO_RETURN: Final = 1033

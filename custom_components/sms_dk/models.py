@@ -168,8 +168,17 @@ class SendOutcome:
 # The steps of a text that the event entities fire, in the order a text may take them.
 STEP_QUEUED: Final = "queued"
 STEP_SENT: Final = "sent"
+STEP_REJECTED: Final = "rejected"
 STEP_FAILED: Final = "failed"
-STEPS: Final = (STEP_QUEUED, STEP_SENT, "delivered", "rejected", "expired", "buffered", STEP_FAILED)
+STEPS: Final = (
+    STEP_QUEUED,
+    STEP_SENT,
+    "delivered",
+    STEP_REJECTED,
+    "expired",
+    "buffered",
+    STEP_FAILED,
+)
 
 
 @dataclass(frozen=True, slots=True)
