@@ -35,13 +35,13 @@ import tracemalloc
 from typing import Any, Final
 import unicodedata
 
-from homeassistant.const import CONF_URL, __version__ as ha_version
+from homeassistant.const import CONF_API_TOKEN, CONF_URL, __version__ as ha_version
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sms_dk.const import CONF_API_TOKEN, CONF_REPLACE_CHARACTERS, DOMAIN
+from custom_components.sms_dk.const import CONF_REPLACE_CHARACTERS, DOMAIN
 from custom_components.sms_dk.smsdk import MessageFormat, SmsDkClient
 from custom_components.sms_dk.smsdk.gsm import analyze, replace_non_gsm
 from scripts.bench_corpus import CORPUS

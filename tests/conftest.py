@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 from homeassistant.config_entries import ConfigSubentryDataWithId
-from homeassistant.const import CONF_URL
+from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -14,7 +14,7 @@ from syrupy.extensions.amber import AmberSnapshotExtension
 
 # Imported first so that this project's custom_components package shadows the test plugin's own
 # (see the project's notes on pytest-homeassistant-custom-component).
-from custom_components.sms_dk.const import CONF_API_TOKEN, CONF_PHONE, DOMAIN, SUBENTRY_RECIPIENT
+from custom_components.sms_dk.const import CONF_PHONE, DOMAIN, SUBENTRY_RECIPIENT
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 
 

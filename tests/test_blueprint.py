@@ -29,7 +29,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.sms_dk.delivery import EVENT_DELIVERY_STATUS
+from custom_components.sms_dk.tracking import EVENT_DELIVERY_STATUS
 from tests.conftest import FAR, MOR
 from tests.simulator import SmsDkSimulator
 

@@ -21,7 +21,7 @@ from unittest.mock import AsyncMock, patch
 from homeassistant import components
 from homeassistant.components import webhook
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_URL, CONF_WEBHOOK_ID
+from homeassistant.const import CONF_API_TOKEN, CONF_URL, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.exceptions import HomeAssistantError
@@ -29,8 +29,8 @@ from homeassistant.util.aiohttp import MockRequest
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sms_dk.const import CONF_API_TOKEN, DOMAIN
-from custom_components.sms_dk.reports import CONF_CLOUDHOOK_URL
+from custom_components.sms_dk.const import DOMAIN
+from custom_components.sms_dk.tracking import CONF_CLOUDHOOK_URL
 from tests.conftest import MOR
 from tests.helpers import send_sms
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator

@@ -5,13 +5,13 @@ from __future__ import annotations
 from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_USER
-from homeassistant.const import CONF_URL
+from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sms_dk.const import CONF_API_TOKEN, DOMAIN, ENV_API_URL
+from custom_components.sms_dk.const import DOMAIN, ENV_API_URL
 from custom_components.sms_dk.smsdk import DEFAULT_BASE_URL
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 

@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_dk.const import DOMAIN
-from custom_components.sms_dk.delivery import EVENT_DELIVERY_STATUS, FOLLOW_FOR
+from custom_components.sms_dk.tracking.tracker import EVENT_DELIVERY_STATUS, FOLLOW_FOR
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
@@ -405,9 +405,13 @@ async def test_a_text_updates_only_the_sensors_it_concerns(
 ) -> None:
     """With 50 recipients, a text to one writes that recipient's sensor and the last-status
     sensor only (0.1 wrote all 51 for every change)."""
-    from homeassistant.const import CONF_URL, EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
+    from homeassistant.const import (
+        CONF_API_TOKEN,
+        CONF_URL,
+        EVENT_STATE_CHANGED,
+        EVENT_STATE_REPORTED,
+    )
 
-    from custom_components.sms_dk.const import CONF_API_TOKEN
     from tests.conftest import recipient
     from tests.simulator import DEMO_TOKEN
 

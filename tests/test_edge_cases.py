@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_dk.const import CONF_MAX_PER_HOUR, DOMAIN
-from custom_components.sms_dk.models import SendRequest
+from custom_components.sms_dk.sending import SendRequest
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
@@ -161,7 +161,7 @@ async def test_an_old_tracker_ignores_late_news(
     from homeassistant.util import dt as dt_util
     from pytest_homeassistant_custom_component.common import async_capture_events
 
-    from custom_components.sms_dk.delivery import EVENT_DELIVERY_STATUS
+    from custom_components.sms_dk.tracking import EVENT_DELIVERY_STATUS
 
     tracker = init_integration.runtime_data.tracker
     assert await hass.config_entries.async_unload(init_integration.entry_id)

@@ -9,7 +9,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sms_dk.dispatch import FAN_OUT
+from custom_components.sms_dk.outbox.transmit import FAN_OUT
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
 

@@ -13,7 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.sms_dk.const import CONF_MAX_PER_DAY, CONF_MAX_PER_HOUR, DOMAIN
-from custom_components.sms_dk.guard import EVENT_SPEND_LIMIT, spend_limit_issue_id
+from custom_components.sms_dk.sending import EVENT_SPEND_LIMIT, spend_limit_issue_id
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator

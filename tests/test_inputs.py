@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_USER
+from homeassistant.const import CONF_API_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -21,7 +22,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_dk.compat import probatio
-from custom_components.sms_dk.const import CONF_API_TOKEN, DOMAIN, ENV_API_URL
+from custom_components.sms_dk.const import DOMAIN, ENV_API_URL
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms
 from tests.simulator import SmsDkSimulator

@@ -25,8 +25,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-from custom_components.sms_dk.delivery import EVENT_DELIVERY_STATUS
-from custom_components.sms_dk.outbox_events import EVENT_OUTBOX
+from custom_components.sms_dk.outbox import EVENT_OUTBOX
+from custom_components.sms_dk.tracking import EVENT_DELIVERY_STATUS
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator

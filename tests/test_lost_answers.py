@@ -8,7 +8,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sms_dk import lost_answers as dispatch
+from custom_components.sms_dk.outbox import lookup as dispatch
 from custom_components.sms_dk.smsdk import SmsDkClient
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick

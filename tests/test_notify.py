@@ -13,7 +13,7 @@ from homeassistant.components.notify import (
     SERVICE_SEND_MESSAGE,
 )
 from homeassistant.components.notify.legacy import NOTIFY_SERVICES
-from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN
+from homeassistant.const import ATTR_ENTITY_ID, CONF_API_TOKEN, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
@@ -21,7 +21,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sms_dk.const import CONF_API_TOKEN, DOMAIN
+from custom_components.sms_dk.const import DOMAIN
 from custom_components.sms_dk.notify import async_get_service
 from tests.conftest import FAR, MOR
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator

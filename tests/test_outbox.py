@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.sms_dk.const import DOMAIN
-from custom_components.sms_dk.outbox_events import EVENT_OUTBOX
+from custom_components.sms_dk.outbox import EVENT_OUTBOX
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
@@ -132,7 +132,7 @@ async def test_back_online_sends_at_once(
     """When the credit balance can be read again, kept texts go without waiting."""
     simulator.faults.drop_connection = True
     await send_sms(hass, MOR, message=TEXT)
-    for _ in range(4):  # backs off: 30, 60, 120, 300 s
+    for _ in range(4):  # 20 minutes of outage: checked every 10 s, then every minute
         await tick(hass, freezer, 300)
     simulator.faults.drop_connection = False
     await init_integration.runtime_data.coordinator.async_refresh()

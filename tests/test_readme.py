@@ -16,7 +16,7 @@ def test_encoding_table_is_current() -> None:
 
 def test_outbox_schedule_is_the_codes() -> None:
     """The README's outbox schedule is the one the code follows."""
-    from custom_components.sms_dk import lost_answers as dispatch, outbox_schedule as schedule
+    from custom_components.sms_dk.outbox import lookup as dispatch, schedule
 
     text = README.read_text(encoding="utf-8")
     assert (schedule.PROBE_FAST, schedule.PROBE_SLOW) == (10, 60)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
-from homeassistant.const import CONF_NAME
+from homeassistant.const import CONF_NAME, CONF_SENDER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -14,7 +14,6 @@ from custom_components.sms_dk.const import (
     CONF_LOW_CREDITS,
     CONF_PHONE,
     CONF_REPLACE_CHARACTERS,
-    CONF_SENDER,
     DOMAIN,
     SUBENTRY_RECIPIENT,
 )

@@ -16,8 +16,9 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-import custom_components.sms_dk as integration
+from custom_components.sms_dk import data
 from custom_components.sms_dk.const import DOMAIN
+from custom_components.sms_dk.smsdk import client
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick, ticking
 from tests.simulator import SmsDkSimulator
@@ -29,8 +30,8 @@ ENTITIES = {MOR: "notify.mor_sms", FAR: "notify.far_sms"}
 @pytest.fixture
 def short_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Requests give up after a fraction of a second (15 s and 10 s in real use)."""
-    monkeypatch.setattr(integration, "REQUEST_TIMEOUT", 0.3)
-    monkeypatch.setattr(integration, "PROBE_TIMEOUT", 0.2)
+    monkeypatch.setattr(client, "DEFAULT_TIMEOUT", 0.3)
+    monkeypatch.setattr(data, "PROBE_TIMEOUT", 0.2)
 
 
 async def send_one_of_three_ways(hass: HomeAssistant, number: int) -> str:

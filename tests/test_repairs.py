@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_dk.const import DOMAIN
-from custom_components.sms_dk.outbox_not_sent import MAX_NOT_SENT
+from custom_components.sms_dk.outbox import MAX_NOT_SENT
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
@@ -173,7 +173,7 @@ async def test_not_sent_texts_survive_a_restart_and_are_bounded(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The texts behind the repairs are stored; past the bound the oldest goes, with its repair."""
-    from custom_components.sms_dk import outbox_not_sent
+    from custom_components.sms_dk.outbox import kept as outbox_not_sent
 
     monkeypatch.setattr(outbox_not_sent, "MAX_NOT_SENT", 1)
     assert MAX_NOT_SENT == 20

@@ -7,13 +7,14 @@ from datetime import timedelta
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import CONF_SENDER
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sms_dk.const import CONF_REPLACE_CHARACTERS, CONF_SENDER, DOMAIN
+from custom_components.sms_dk.const import CONF_REPLACE_CHARACTERS, DOMAIN
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms_call as send
 from tests.simulator import SmsDkSimulator

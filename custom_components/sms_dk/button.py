@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
-from typing import override
+from typing import Final, override
 
-from homeassistant.components.button import ButtonEntity
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.translation import async_get_translations
 
-from .const import CONF_PHONE, DOMAIN
-from .data import SmsDkConfigEntry
+from .const import DOMAIN
+from .coordinator import SmsDkConfigEntry
 from .entity import SmsDkEntity, async_add_recipient_entities
-from .models import SendRequest
+from .sending import SendRequest
 
 # Each press awaits its own send; the outbox keeps the order.
 PARALLEL_UPDATES = 0
+
+SEND_TEST = ButtonEntityDescription(
+    key="send_test",
+    translation_key="send_test",
+    # Checking that texts arrive is configuration work, not a dashboard control.
+    entity_category=EntityCategory.CONFIG,
+)
+# The test text is one of the integration's common strings (strings.json "common"): a text it
+# sends, in the language Home Assistant speaks.
+TEST_TEXT: Final = f"component.{DOMAIN}.common.test_text"
 
 
 async def async_setup_entry(
@@ -34,28 +44,21 @@ async def async_setup_entry(
 class SmsDkTestButton(SmsDkEntity, ButtonEntity):
     """Sends a test text to one recipient; it shows like any other text (status, events)."""
 
-    _attr_translation_key = "send_test"
-    # Checking that texts arrive is configuration work, not a dashboard control.
-    _attr_entity_category = EntityCategory.CONFIG
-
     def __init__(self, entry: SmsDkConfigEntry, subentry: ConfigSubentry) -> None:
         """Send to the number of *subentry*."""
-        super().__init__(entry, f"{subentry.subentry_id}_send_test", subentry)
+        super().__init__(entry, SEND_TEST, subentry)
         self._entry = entry
-        self._number: str = subentry.data[CONF_PHONE]
         self._name = subentry.title
 
     @override
     async def async_press(self) -> None:
         """Send the test text (in Home Assistant's language); refusals raise, as for any text."""
-        message = await _async_translated(self.hass, translation_key="test_text", name=self._name)
+        strings = await async_get_translations(
+            self.hass, self.hass.config.language, "common", {DOMAIN}
+        )
         outcome = await self._entry.runtime_data.sender.async_send(
-            SendRequest(receivers=(self._number,), message=message)
+            SendRequest(
+                receivers=(str(self.number),), message=strings[TEST_TEXT].format(name=self._name)
+            )
         )
         outcome.raise_for_rejections()
-
-
-async def _async_translated(hass: HomeAssistant, *, translation_key: str, name: str) -> str:
-    """A text kept with the translated messages, in the language Home Assistant speaks."""
-    strings = await async_get_translations(hass, hass.config.language, "exceptions", {DOMAIN})
-    return strings[f"component.{DOMAIN}.exceptions.{translation_key}.message"].format(name=name)

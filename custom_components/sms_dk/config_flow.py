@@ -1,4 +1,4 @@
-"""Config flow of the SMS.dk integration: account, options and recipient subentries."""
+"""The flows of the SMS.dk integration: the account, its options, and recipient subentries."""
 
 from __future__ import annotations
 
@@ -10,12 +10,21 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
+    OptionsFlowWithReload,
+    SubentryFlowResult,
 )
-from homeassistant.const import CONF_URL
+from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_SENDER, CONF_URL
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -23,14 +32,23 @@ from homeassistant.helpers.selector import (
 
 from .compat import probatio
 from .const import (
-    CONF_API_TOKEN,
+    CONF_DEFAULT_SENDER,
+    CONF_LOW_CREDITS,
+    CONF_MAX_PER_DAY,
+    CONF_MAX_PER_HOUR,
+    CONF_PHONE,
+    CONF_REPLACE_CHARACTERS,
+    DEFAULT_LOW_CREDITS,
+    DEFAULT_MAX_PER_DAY,
+    DEFAULT_MAX_PER_HOUR,
     DOMAIN,
     LOGGER,
     SUBENTRY_RECIPIENT,
     default_api_url,
+    is_valid_sender_name,
 )
-from .options_flow import SmsDkOptionsFlow
-from .recipient_flow import RecipientSubentryFlow
+from .coordinator import SmsDkConfigEntry
+from .models import saved_recipients
 from .smsdk import (
     DEFAULT_BASE_URL,
     SmsDkAuthenticationError,
@@ -39,6 +57,7 @@ from .smsdk import (
     SmsDkError,
     token_is_well_formed,
 )
+from .smsdk.phone import InvalidPhoneNumberError, normalize_number
 
 TITLE = "SMS.dk"
 # A collapsed section holds the API address: only developers testing against a simulator change it.
@@ -50,6 +69,16 @@ TOKEN_SELECTOR = TextSelector(
     TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="off")
 )
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+
+RECIPIENT_SCHEMA = probatio.Schema(
+    {
+        # A recipient is named by the user: the name of its notify entity.
+        probatio.Required(CONF_NAME): TextSelector(),
+        probatio.Required(CONF_PHONE): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.TEL, autocomplete="tel")
+        ),
+    }
+)
 
 
 class SmsDkConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -181,4 +210,142 @@ class SmsDkConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
             description_placeholders=URL_PLACEHOLDERS,
+        )
+
+
+class SmsDkOptionsFlow(OptionsFlowWithReload):
+    """Choose the sender name among the account's approved ones, and the text options."""
+
+    config_entry: SmsDkConfigEntry
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show the options; the sender names are read from SMS.dk each time."""
+        errors: dict[str, str] = {}
+        names: list[str] | None
+        # A client of its own: the options also open when the entry is not loaded.
+        client = SmsDkClient(
+            async_get_clientsession(self.hass),
+            self.config_entry.data[CONF_API_TOKEN],
+            base_url=self.config_entry.data[CONF_URL],
+        )
+        try:
+            names = await client.get_approved_sender_names()
+        except SmsDkError as err:
+            LOGGER.debug("Could not read the approved sender names: %s", err)
+            names = None
+        if user_input is not None:
+            sender = (user_input.get(CONF_SENDER) or "").strip()
+            if sender and not is_valid_sender_name(sender):
+                errors[CONF_SENDER] = "invalid_sender"
+            elif sender and names is not None and sender not in names:
+                errors[CONF_SENDER] = "unapproved_sender"
+            else:
+                options: dict[str, Any] = {
+                    CONF_REPLACE_CHARACTERS: user_input[CONF_REPLACE_CHARACTERS],
+                    CONF_LOW_CREDITS: user_input[CONF_LOW_CREDITS],
+                    CONF_MAX_PER_HOUR: int(user_input[CONF_MAX_PER_HOUR]),
+                    CONF_MAX_PER_DAY: int(user_input[CONF_MAX_PER_DAY]),
+                }
+                if sender:
+                    options[CONF_SENDER] = sender
+                return self.async_create_entry(data=options)
+        elif names is None:
+            errors["base"] = "sender_names_unavailable"
+        schema = probatio.Schema(
+            {
+                probatio.Optional(CONF_SENDER): SelectSelector(
+                    SelectSelectorConfig(
+                        options=names or [],
+                        custom_value=True,
+                        mode=SelectSelectorMode.DROPDOWN,
+                    )
+                ),
+                probatio.Required(CONF_REPLACE_CHARACTERS, default=False): BooleanSelector(),
+                probatio.Required(CONF_LOW_CREDITS, default=DEFAULT_LOW_CREDITS): NumberSelector(
+                    NumberSelectorConfig(min=0, step=1, mode=NumberSelectorMode.BOX)
+                ),
+                probatio.Required(CONF_MAX_PER_HOUR, default=DEFAULT_MAX_PER_HOUR): NumberSelector(
+                    NumberSelectorConfig(min=0, step=1, mode=NumberSelectorMode.BOX)
+                ),
+                probatio.Required(CONF_MAX_PER_DAY, default=DEFAULT_MAX_PER_DAY): NumberSelector(
+                    NumberSelectorConfig(min=0, step=1, mode=NumberSelectorMode.BOX)
+                ),
+            }
+        )
+        # The sender in use is shown, also when none was chosen (the first approved name).
+        in_use = (
+            self.config_entry.options.get(CONF_SENDER)
+            or (names[0] if names else None)
+            or self.config_entry.data.get(CONF_DEFAULT_SENDER)
+        )
+        suggested = {**self.config_entry.options}
+        if in_use:
+            suggested[CONF_SENDER] = in_use
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or suggested),
+            errors=errors,
+            description_placeholders={"approved": ", ".join(names or []) or "-"},
+        )
+
+
+class RecipientSubentryFlow(ConfigSubentryFlow):
+    """Add or change a saved recipient: a name and a phone number."""
+
+    def _validate(
+        self, user_input: dict[str, Any], current_id: str | None
+    ) -> tuple[str | None, dict[str, str]]:
+        """Return the normalised number and the form errors."""
+        try:
+            number = normalize_number(user_input[CONF_PHONE])
+        except InvalidPhoneNumberError:
+            return None, {CONF_PHONE: "invalid_phone"}
+        for subentry in saved_recipients(self._get_entry()):
+            if subentry.subentry_id != current_id and subentry.data.get(CONF_PHONE) == number:
+                return None, {CONF_PHONE: "recipient_exists"}
+        if not user_input[CONF_NAME].strip():
+            return None, {CONF_NAME: "empty_name"}
+        return number, {}
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Add a recipient."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            number, errors = self._validate(user_input, None)
+            if number is not None:
+                return self.async_create_entry(
+                    title=user_input[CONF_NAME].strip(),
+                    data={CONF_PHONE: number},
+                    unique_id=number,
+                )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(RECIPIENT_SCHEMA, user_input),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a recipient's name or number."""
+        subentry = self._get_reconfigure_subentry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            number, errors = self._validate(user_input, subentry.subentry_id)
+            if number is not None:
+                return self.async_update_reload_and_abort(
+                    self._get_entry(),
+                    subentry,
+                    title=user_input[CONF_NAME].strip(),
+                    data={CONF_PHONE: number},
+                    unique_id=number,
+                )
+        suggested = user_input or {
+            CONF_NAME: subentry.title,
+            CONF_PHONE: f"+{subentry.data[CONF_PHONE]}",
+        }
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(RECIPIENT_SCHEMA, suggested),
+            errors=errors,
         )

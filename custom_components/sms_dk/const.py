@@ -16,9 +16,8 @@ LOGGER = logging.getLogger(__package__)
 # Home Assistant starts (scripts/develop does); it becomes the default API address of new entries.
 ENV_API_URL: Final = "SMS_DK_API_URL"
 
-CONF_API_TOKEN: Final = "api_token"  # noqa: S105 (a key, not a secret)
+# The token and the sender name are Home Assistant's CONF_API_TOKEN and CONF_SENDER.
 CONF_PHONE: Final = "phone"
-CONF_SENDER: Final = "sender"
 CONF_REPLACE_CHARACTERS: Final = "replace_characters"
 CONF_LOW_CREDITS: Final = "low_credits"
 # The first approved sender name, remembered for when SMS.dk cannot be asked.
@@ -39,10 +38,9 @@ DEFAULT_LOW_CREDITS: Final = 20
 SUBENTRY_RECIPIENT: Final = "recipient"
 
 CREDITS_UPDATE_INTERVAL: Final = timedelta(minutes=30)
-# How long a request to SMS.dk may take before its answer counts as lost.
-REQUEST_TIMEOUT: Final = 15.0
 # How long the outbox's "does SMS.dk answer again?" request may take; shorter than a send's
-# timeout, so that a recovery is noticed soon even when requests hang rather than fail.
+# timeout (the client's DEFAULT_TIMEOUT, 15 s), so that a recovery is noticed soon even when
+# requests hang rather than fail.
 PROBE_TIMEOUT: Final = 10.0
 
 # SMS.dk wants a scheduled send at least 10 minutes ahead (code 1028).

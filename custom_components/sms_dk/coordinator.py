@@ -1,6 +1,14 @@
-"""The data coordinator: the account's credit balance, polled."""
+"""The data coordinator (the account's credit balance, polled), and what a loaded entry holds.
+
+The runtime data and the typed entry alias live here, beside the coordinator that is typed with
+the alias, as in core's integrations whose runtime data holds more than a coordinator: so neither
+module imports the other. data.py builds them.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -12,13 +20,34 @@ from .const import CONF_LOW_CREDITS, CREDITS_UPDATE_INTERVAL, DEFAULT_LOW_CREDIT
 from .errors import translation_for
 from .smsdk import SmsDkAuthenticationError, SmsDkClient, SmsDkError
 
+if TYPE_CHECKING:
+    from .outbox import Outbox
+    from .sending import SmsSender, SpendGuard, Usage
+    from .tracking import DeliveryTracker
+
+type SmsDkConfigEntry = ConfigEntry[SmsDkRuntimeData]
+
+
+@dataclass(slots=True)
+class SmsDkRuntimeData:
+    """What a loaded entry holds (data.py wires it)."""
+
+    client: SmsDkClient
+    coordinator: SmsDkCreditsCoordinator
+    sender: SmsSender
+    tracker: DeliveryTracker
+    outbox: Outbox
+    usage: Usage
+    guard: SpendGuard
+    account_device_id: str
+
 
 class SmsDkCreditsCoordinator(DataUpdateCoordinator[float]):
     """Polls the credit balance (a modest interval: it changes only when texts are sent)."""
 
-    config_entry: ConfigEntry
+    config_entry: SmsDkConfigEntry
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, client: SmsDkClient) -> None:
+    def __init__(self, hass: HomeAssistant, entry: SmsDkConfigEntry, client: SmsDkClient) -> None:
         """Poll *client* for *entry*."""
         super().__init__(
             hass,

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.const import CONF_API_TOKEN, CONF_SENDER, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_API_TOKEN, CONF_DEFAULT_SENDER, CONF_PHONE, CONF_SENDER
-from .data import SmsDkConfigEntry
-from .guard import DAY, HOUR
-from .reports import CONF_CLOUDHOOK_URL
+from .const import CONF_DEFAULT_SENDER, CONF_PHONE
+from .coordinator import SmsDkConfigEntry
+from .sending import DAY, HOUR
+from .tracking import CONF_CLOUDHOOK_URL
 
 TO_REDACT = {
     CONF_API_TOKEN,

@@ -13,12 +13,13 @@ from homeassistant.config_entries import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .compat import via_device
-from .const import DOMAIN, SUBENTRY_RECIPIENT
-from .data import SmsDkConfigEntry
+from .const import CONF_PHONE, DOMAIN
+from .coordinator import SmsDkConfigEntry
+from .models import saved_recipients, signal
 
 
 def redact_number(number: str) -> str:
@@ -51,19 +52,42 @@ def recipient_device_info(entry: SmsDkConfigEntry, subentry: ConfigSubentry) -> 
 
 
 class SmsDkEntity(Entity):
-    """An entity of an SMS.dk account, on the account's device or a recipient's."""
+    """An entity of an SMS.dk account, on the account's device or a recipient's.
+
+    Every entity of the integration is one (the credits sensor with Home Assistant's
+    CoordinatorEntity beside it). Its description's key makes its unique id, after the
+    recipient's subentry id for a recipient's entity. State changes are pushed on the entry's
+    dispatcher signals (models.signal), never polled.
+    """
 
     _attr_has_entity_name = True
-    # Pushed by the delivery tracker and the outbox, never polled.
     _attr_should_poll = False
 
     def __init__(
-        self, entry: SmsDkConfigEntry, key: str, subentry: ConfigSubentry | None = None
+        self,
+        entry: SmsDkConfigEntry,
+        description: EntityDescription,
+        subentry: ConfigSubentry | None = None,
     ) -> None:
-        """Attach the entity to its device; *key* makes its unique id."""
-        self._attr_unique_id = f"{entry.entry_id}_{key}"
-        self._attr_device_info = (
-            recipient_device_info(entry, subentry) if subentry else service_device_info(entry)
+        """Describe the entity and attach it to its device (the recipient's, with *subentry*)."""
+        self.entity_description = description
+        self._entry_id = entry.entry_id
+        # The recipient's number, for a recipient's entity.
+        self.number: str | None = subentry.data[CONF_PHONE] if subentry else None
+        if subentry:
+            self._attr_unique_id = f"{entry.entry_id}_{subentry.subentry_id}_{description.key}"
+            self._attr_device_info = recipient_device_info(entry, subentry)
+        else:
+            self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+            self._attr_device_info = service_device_info(entry)
+
+    @callback
+    def async_follow(self, topic: str, key: str | None = None) -> None:
+        """Write the state whenever the entry's *topic* changes (for *key* only, if given)."""
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, signal(self._entry_id, topic, key), self.async_write_ha_state
+            )
         )
 
 
@@ -82,11 +106,11 @@ def async_add_recipient_entities(
 
     @callback
     def add_new_recipients() -> None:
-        for subentry_id, subentry in entry.subentries.items():
-            if subentry.subentry_type != SUBENTRY_RECIPIENT or subentry_id in added:
+        for subentry in saved_recipients(entry):
+            if subentry.subentry_id in added:
                 continue
-            added.add(subentry_id)
-            async_add_entities([create(subentry)], config_subentry_id=subentry_id)
+            added.add(subentry.subentry_id)
+            async_add_entities([create(subentry)], config_subentry_id=subentry.subentry_id)
 
     @callback
     def entry_changed(change: ConfigEntryChange, changed: ConfigEntry) -> None:

@@ -1,10 +1,10 @@
-"""How the client's exceptions are told to the user: translated Home Assistant errors."""
+"""Translated errors: input the user can fix, and the client's exceptions told to the user."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .const import DOMAIN
 from .smsdk import (
@@ -54,5 +54,12 @@ def action_error(hass: HomeAssistant, entry: ConfigEntry, err: SmsDkError) -> Ho
         entry.async_start_reauth(hass)
     key, placeholders = translation_for(err)
     return HomeAssistantError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+def invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    """The translated error for input the user can fix (the one way this integration builds it)."""
+    return ServiceValidationError(
         translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
     )

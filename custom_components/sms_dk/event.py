@@ -10,19 +10,24 @@ from __future__ import annotations
 
 from typing import Any, override
 
-from homeassistant.components.event import EventEntity
+from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import CONF_PHONE
-from .data import SmsDkConfigEntry
+from .coordinator import SmsDkConfigEntry
 from .entity import SmsDkEntity, async_add_recipient_entities, redact_number
-from .models import STEPS, DeliveryStep, delivery_signal
+from .models import STEPS, TOPIC_STEP, TextStep, signal
 
 # Events are pushed by the send path; nothing to poll or to limit.
 PARALLEL_UPDATES = 0
+
+DELIVERY = EventEntityDescription(
+    key="delivery_event",
+    translation_key="delivery",
+    event_types=list(STEPS),
+)
 
 
 async def async_setup_entry(
@@ -40,31 +45,25 @@ async def async_setup_entry(
 class SmsDkDeliveryEvent(SmsDkEntity, EventEntity):
     """The steps of the texts of the account, or of those to one recipient."""
 
-    _attr_translation_key = "delivery"
-
     def __init__(self, entry: SmsDkConfigEntry, subentry: ConfigSubentry | None = None) -> None:
         """Fire for every text, or (with *subentry*) for the texts to that recipient."""
-        key = f"{subentry.subentry_id}_delivery_event" if subentry else "delivery_event"
-        super().__init__(entry, key, subentry)
-        self._attr_event_types = list(STEPS)
-        self._entry_id = entry.entry_id
-        self._number: str | None = subentry.data[CONF_PHONE] if subentry else None
+        super().__init__(entry, DELIVERY, subentry)
 
     @override
     async def async_added_to_hass(self) -> None:
-        """Listen to the entry's delivery steps."""
+        """Listen to the entry's text steps."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            async_dispatcher_connect(self.hass, delivery_signal(self._entry_id), self._on_step)
+            async_dispatcher_connect(self.hass, signal(self._entry_id, TOPIC_STEP), self._on_step)
         )
 
     @callback
-    def _on_step(self, step: DeliveryStep) -> None:
-        if self._number is not None and step.receiver != self._number:
+    def _on_step(self, step: TextStep) -> None:
+        if self.number is not None and step.receiver != self.number:
             return
         attributes: dict[str, Any] = {
             # The full number only where it is the recipient's own; the account's shows the end.
-            "receiver": step.receiver if self._number else redact_number(step.receiver),
+            "receiver": step.receiver if self.number else redact_number(step.receiver),
             "batch_id": step.batch_id,
             "reference": step.reference,
             "parts": step.parts,

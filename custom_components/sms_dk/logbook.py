@@ -13,15 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-# From the modules that define them: the package re-exports them only implicitly (mypy --strict).
-from homeassistant.components.logbook.const import LOGBOOK_ENTRY_MESSAGE, LOGBOOK_ENTRY_NAME
-from homeassistant.components.logbook.models import LazyEventPartialState
+from homeassistant.components.logbook import (
+    LOGBOOK_ENTRY_MESSAGE,
+    LOGBOOK_ENTRY_NAME,
+    LazyEventPartialState,
+)
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 
-from .const import CONF_PHONE, DOMAIN, SUBENTRY_RECIPIENT
-from .delivery import EVENT_DELIVERY_STATUS
-from .outbox_events import EVENT_OUTBOX
+from .const import CONF_PHONE, DOMAIN
+from .models import saved_recipients
+from .outbox import EVENT_OUTBOX
+from .tracking import EVENT_DELIVERY_STATUS
 
 # The name a line is shown under when its entry is gone (removed since the event).
 DEFAULT_NAME: Final = "SMS.dk"
@@ -138,11 +141,8 @@ def _receiver(entry: ConfigEntry | None, receiver: Any) -> str:
     if not digits:
         return "an unknown number"
     if entry is not None:
-        for subentry in entry.subentries.values():
-            if (
-                subentry.subentry_type == SUBENTRY_RECIPIENT
-                and _digits(subentry.data.get(CONF_PHONE)) == digits
-            ):
+        for subentry in saved_recipients(entry):
+            if _digits(subentry.data.get(CONF_PHONE)) == digits:
                 return subentry.title
     return f"{digits[:SHOWN_DIGITS]}…"
 

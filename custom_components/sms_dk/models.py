@@ -1,46 +1,36 @@
-"""The types that travel between the send path, the outbox and the actions.
+"""The vocabulary the engines share: a text ready to go, what one try of it did, its steps.
 
-A leaf module: it imports nothing of the integration but its constants and the client's own types,
-so that the sender, the dispatcher and the outbox can share these types without importing one
-another.
+One name per concept:
+
+- :class:`Prepared`: a text checked and ready to go (what the outbox keeps and sends);
+- :class:`TryResult`: what one try of a prepared text did, receiver by receiver;
+- :class:`TextStep`: one step of a text to one receiver (queued, sent, delivered, ...), which the
+  "Delivery" event entities fire;
+- a *delivery status* is only ever what SMS.dk's delivery log says of a sent message
+  (``tracking``).
+
+A leaf module: it imports nothing of the integration but its constants, the retry policy and the
+client's own types, so that ``sending``, ``outbox`` and ``tracking`` share it without importing
+one another. Changes are pushed to the entities with Home Assistant's dispatcher, on the
+signals :func:`signal` names.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
-from homeassistant.exceptions import HomeAssistantError
+from .const import CONF_PHONE, DOMAIN, SUBENTRY_RECIPIENT
+from .policy import Verdict
+from .smsdk import MessageFormat, SmsDkError
 
-from .const import DOMAIN
-from .smsdk import (
-    MessageFormat,
-    SmsDkConnectionError,
-    SmsDkError,
-    SmsDkRateLimitError,
-    SmsDkServerError,
-)
-from .smsdk.gsm import Encoding, TextAnalysis
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 
 # A text the caller gave no reference is sent with this prefix and its send id as SMS.dk's
 # userReference: after a lost answer, the delivery log then tells for certain whether it arrived.
 AUTO_REFERENCE_PREFIX: Final = "ha-"
-
-
-@dataclass(frozen=True, slots=True)
-class SendRequest:
-    """What a user asked to send."""
-
-    receivers: tuple[str, ...]
-    message: str
-    title: str | None = None
-    sender: str | None = None
-    encoding: Encoding = Encoding.AUTO
-    replace_characters: bool | None = None  # None: the entry's option
-    scheduled: datetime | None = None
-    reference: str | None = None
-    ignore_limit: bool = False  # an emergency: past the spend guard's limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +74,14 @@ class Rejected:
 
 
 @dataclass(slots=True)
-class Delivery:
-    """What one delivery attempt did; ``error`` stopped it before ``unsent`` were tried.
+class TryResult:
+    """What one try of a text did; ``error`` stopped it before ``unsent`` were tried.
 
-    ``unverified`` maps those of ``unsent`` whose last request may have reached SMS.dk (its
-    answer was lost) to when that request was made: before sending them again, the delivery log
-    must be asked whether the text arrived.
+    ``verdict`` is the retry policy's word on ``error`` (``Verdict.SENT`` when there is none):
+    every caller decides from it what becomes of ``unsent``. ``unverified`` maps those of
+    ``unsent`` whose last request may have reached SMS.dk (its answer was lost) to when that
+    request was made: before sending them again, the delivery log must be asked whether the text
+    arrived.
     """
 
     accepted: list[Accepted] = field(default_factory=list)
@@ -97,72 +89,9 @@ class Delivery:
     unsent: tuple[str, ...] = ()
     unverified: dict[str, datetime] = field(default_factory=dict)
     error: SmsDkError | None = None
+    verdict: Verdict = Verdict.SENT
     credits: float = 0.0
     parts: int | None = None
-
-
-def is_temporary(err: SmsDkError) -> bool:
-    """Whether trying again later may work: an outage, a failing server, a cool-down."""
-    return isinstance(err, SmsDkConnectionError | SmsDkServerError | SmsDkRateLimitError)
-
-
-@dataclass(frozen=True, slots=True)
-class SendOutcome:
-    """What happened to one send request."""
-
-    analysis: TextAnalysis
-    parts: int
-    credits: float
-    scheduled: datetime | None
-    accepted: tuple[Accepted, ...] = field(default=())
-    rejected: tuple[Rejected, ...] = field(default=())
-    queued: tuple[str, ...] = field(default=())
-
-    @property
-    def batch_ids(self) -> list[str]:
-        """The batch ids of the accepted messages, each once."""
-        return list(dict.fromkeys(a.batch_id for a in self.accepted if a.batch_id))
-
-    def as_response(self) -> dict[str, Any]:
-        """The outcome as action response data (JSON-serialisable)."""
-        batch_ids = self.batch_ids
-        return {
-            "batch_id": batch_ids[0] if batch_ids else None,
-            "batch_ids": batch_ids,
-            "encoding": self.analysis.format.value,
-            "parts": self.parts,
-            "credits": self.credits,
-            "scheduled": self.scheduled.isoformat() if self.scheduled else None,
-            "accepted": [
-                {"receiver": a.receiver, "batch_id": a.batch_id, "credits": a.credits}
-                for a in self.accepted
-            ],
-            "rejected": [
-                {"receiver": r.receiver, "code": r.code, "message": r.message}
-                for r in self.rejected
-            ],
-            "queued": list(self.queued),
-            "replaced": [
-                {"character": original, "replacement": replacement}
-                for original, replacement in self.analysis.replaced
-            ],
-        }
-
-    def raise_for_rejections(self) -> None:
-        """Raise, naming each rejected receiver, if any was rejected (for the notify actions)."""
-        if not self.rejected:
-            return
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="rejected_receivers",
-            translation_placeholders={
-                "sent": str(len(self.accepted)),
-                "total": str(len(self.accepted) + len(self.rejected)),
-                "rejected": "; ".join(
-                    f"{r.receiver}: {r.message} ({r.code})" for r in self.rejected
-                ),
-            },
-        )
 
 
 # The steps of a text that the event entities fire, in the order a text may take them.
@@ -182,7 +111,7 @@ STEPS: Final = (
 
 
 @dataclass(frozen=True, slots=True)
-class DeliveryStep:
+class TextStep:
     """One step of one text to one receiver, for the event entities.
 
     ``queued``: kept by the outbox; ``sent``: SMS.dk took it; ``delivered``, ``rejected``,
@@ -198,6 +127,34 @@ class DeliveryStep:
     reason: str | None = None
 
 
-def delivery_signal(entry_id: str) -> str:
-    """The dispatcher signal on which an entry's delivery steps are sent."""
-    return f"{DOMAIN}_{entry_id}_delivery_step"
+# What changed, on an entry's dispatcher signals (see signal()).
+TOPIC_STEP: Final = "step"  # a TextStep, for the event entities
+TOPIC_OUTBOX: Final = "outbox"  # the kept texts
+TOPIC_USAGE: Final = "usage"  # texts sent and credits spent
+TOPIC_MESSAGE: Final = "message"  # a tracked message's status, keyed by receiver (or LAST)
+# The key of whatever shows the last message (to anyone); others are keyed by receiver.
+LAST: Final = "last"
+
+
+def signal(entry_id: str, topic: str, key: str | None = None) -> str:
+    """The dispatcher signal on which the entry's *topic* changes (for *key* only, if given).
+
+    A key (a receiver's number) lets a text to one recipient update only that recipient's
+    entities, not every entity of the account.
+    """
+    name = f"{DOMAIN}_{entry_id}_{topic}"
+    return f"{name}_{key}" if key is not None else name
+
+
+def saved_recipients(entry: ConfigEntry) -> list[ConfigSubentry]:
+    """The entry's saved recipients (its recipient subentries), in the order they were added."""
+    return [
+        subentry
+        for subentry in entry.subentries.values()
+        if subentry.subentry_type == SUBENTRY_RECIPIENT
+    ]
+
+
+def recipient_names(entry: ConfigEntry) -> dict[str, str]:
+    """The saved recipients' titles by their numbers."""
+    return {subentry.data[CONF_PHONE]: subentry.title for subentry in saved_recipients(entry)}

@@ -3,29 +3,37 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 from typing import Any, override
 
-from homeassistant.components.notify import NotifyEntity, NotifyEntityFeature
-from homeassistant.components.notify.const import ATTR_DATA, ATTR_TARGET, ATTR_TITLE
-from homeassistant.components.notify.legacy import NOTIFY_SERVICES, BaseNotificationService
+from homeassistant.components.notify import (
+    ATTR_DATA,
+    ATTR_TARGET,
+    ATTR_TITLE,
+    BaseNotificationService,
+    NotifyEntity,
+    NotifyEntityDescription,
+    NotifyEntityFeature,
+)
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 from homeassistant.util import dt as dt_util
 
 from .compat import probatio
-from .const import CONF_PHONE, DOMAIN
-from .data import SmsDkConfigEntry
+from .const import CONF_PHONE
+from .coordinator import SmsDkConfigEntry
 from .entity import SmsDkEntity, async_add_recipient_entities
-from .models import SendRequest
+from .errors import invalid
+from .models import saved_recipients
+from .sending import SendRequest
 from .smsdk.gsm import Encoding
 
-# Sending is not limited here: each send is one awaited request per receiver.
+# Not limited here: the outbox keeps the order, and a text's receivers fan out a few at a time.
 PARALLEL_UPDATES = 0
+
+RECIPIENT = NotifyEntityDescription(key="recipient", translation_key="recipient")
 
 ATTR_ENTRY_ID = "entry_id"
 DATA_SENDER = "sender"
@@ -64,19 +72,19 @@ class SmsDkRecipientEntity(SmsDkEntity, NotifyEntity):
     """Sends a text to one saved recipient (``notify.send_message``)."""
 
     _attr_supported_features = NotifyEntityFeature.TITLE
-    _attr_translation_key = "recipient"
 
     def __init__(self, entry: SmsDkConfigEntry, subentry: ConfigSubentry) -> None:
         """Send to the number of *subentry*, on the recipient's device ("Mor SMS")."""
-        super().__init__(entry, subentry.subentry_id, subentry)
+        super().__init__(entry, RECIPIENT, subentry)
+        # The recipient's notify entity has had its subentry's id alone since 0.1.
+        self._attr_unique_id = f"{entry.entry_id}_{subentry.subentry_id}"
         self._entry = entry
-        self._number: str = subentry.data[CONF_PHONE]
 
     @override
     async def async_send_message(self, message: str, title: str | None = None) -> None:
         """Send *message* (with *title* joined to it) to the recipient."""
         outcome = await self._entry.runtime_data.sender.async_send(
-            SendRequest(receivers=(self._number,), message=message, title=title)
+            SendRequest(receivers=(str(self.number),), message=message, title=title)
         )
         outcome.raise_for_rejections()
 
@@ -96,7 +104,7 @@ async def async_get_service(
         # A stale call, or the entry unloaded before its action could be set up.
         return None
     service = SmsDkNotificationService(entry)
-    entry.async_on_unload(partial(service.async_remove, hass))
+    entry.async_on_unload(service.async_remove)
     return service
 
 
@@ -125,25 +133,17 @@ class SmsDkNotificationService(BaseNotificationService):
         data: dict[str, Any] = kwargs.get(ATTR_DATA) or {}
         if unknown := sorted(set(data) - DATA_KEYS):
             # A misspelt option must not be silently ignored (a text sent at the wrong time...).
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="unknown_data",
-                translation_placeholders={
-                    "keys": ", ".join(unknown),
-                    "allowed": ", ".join(sorted(DATA_KEYS)),
-                },
+            raise invalid(
+                "unknown_data", keys=", ".join(unknown), allowed=", ".join(sorted(DATA_KEYS))
             )
         try:
             encoding = Encoding(data.get(DATA_FORMAT, Encoding.AUTO))
         except ValueError as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="invalid_format",
-                translation_placeholders={"format": str(data.get(DATA_FORMAT))},
-            ) from err
+            raise invalid("invalid_format", format=str(data.get(DATA_FORMAT))) from err
+        saved = [subentry.data[CONF_PHONE] for subentry in saved_recipients(self._entry)]
         outcome = await sender.async_send(
             SendRequest(
-                receivers=tuple(targets or sender.saved_recipients()),
+                receivers=tuple(targets or saved),
                 message=message,
                 title=kwargs.get(ATTR_TITLE),
                 sender=_text(data.get(DATA_SENDER)),
@@ -156,12 +156,9 @@ class SmsDkNotificationService(BaseNotificationService):
         )
         outcome.raise_for_rejections()
 
-    async def async_remove(self, hass: HomeAssistant) -> None:
+    async def async_remove(self) -> None:
         """Unregister the action (the entry unloads)."""
         await self.async_unregister_services()
-        # Forget it in the notify integration's list too, or a notify reload would bring it back.
-        services = hass.data.setdefault(NOTIFY_SERVICES, {})
-        services[DOMAIN] = [service for service in services.get(DOMAIN, []) if service is not self]
 
 
 def _scheduled(value: Any) -> datetime | None:
@@ -174,11 +171,7 @@ def _scheduled(value: Any) -> datetime | None:
     except ValueError:
         parsed = None
     if parsed is None:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_scheduled",
-            translation_placeholders={"scheduled": str(value)},
-        )
+        raise invalid("invalid_scheduled", scheduled=str(value))
     return parsed
 
 
@@ -194,8 +187,4 @@ def _flag(data: dict[str, Any], key: str) -> bool | None:
     try:
         return cv.boolean(value)
     except probatio.Invalid as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_flag",
-            translation_placeholders={"key": key, "value": str(value)},
-        ) from err
+        raise invalid("invalid_flag", option=key, value=str(value)) from err

@@ -10,10 +10,10 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_PHONE, SCHEDULE_MIN_AHEAD, SUBENTRY_RECIPIENT
-from .data import SmsDkConfigEntry
-from .models import is_temporary
-from .outbox_items import QueuedText, reason
+from .const import SCHEDULE_MIN_AHEAD
+from .coordinator import SmsDkConfigEntry
+from .models import recipient_names
+from .outbox import KeptText, reason
 
 if TYPE_CHECKING:
     # Only for typing: Home Assistant before 2026.x has no such name (the flow is the same).
@@ -39,7 +39,7 @@ class TextNotSentFlow(RepairsFlow):
         self._entry_id = entry_id
         self._text_id = text_id
 
-    def _find(self) -> tuple[SmsDkConfigEntry, QueuedText] | None:
+    def _find(self) -> tuple[SmsDkConfigEntry, KeptText] | None:
         entry: SmsDkConfigEntry | None = self.hass.config_entries.async_get_entry(self._entry_id)
         if entry is None or entry.state is not ConfigEntryState.LOADED:
             return None
@@ -51,11 +51,7 @@ class TextNotSentFlow(RepairsFlow):
         if (found := self._find()) is None:
             return self.async_abort(reason="text_gone")
         entry, item = found
-        names = {
-            subentry.data[CONF_PHONE]: subentry.title
-            for subentry in entry.subentries.values()
-            if subentry.subentry_type == SUBENTRY_RECIPIENT
-        }
+        names = recipient_names(entry)
         text = item.prepared.text
         return self.async_show_menu(
             step_id="init",
@@ -80,14 +76,14 @@ class TextNotSentFlow(RepairsFlow):
         if prepared.scheduled and prepared.scheduled - dt_util.utcnow() < SCHEDULE_MIN_AHEAD:
             prepared = replace(prepared, scheduled=None)  # its time has come: now
         outbox = entry.runtime_data.outbox
-        delivery = await outbox.async_submit(prepared)
-        if delivery is not None and (err := delivery.error) is not None and not is_temporary(err):
+        tried = await outbox.async_submit(prepared)
+        if tried is not None and (err := tried.error) is not None and not tried.verdict.temporary:
             # Refused again (the sender name, say): the receivers not reached stay, with their
             # repair, for another try.
             outbox.not_sent.keep(
                 replace(
                     item,
-                    prepared=replace(item.prepared, receivers=delivery.unsent),
+                    prepared=replace(item.prepared, receivers=tried.unsent),
                     error=reason(err),
                 )
             )

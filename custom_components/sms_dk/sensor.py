@@ -12,28 +12,19 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.config_entries import (
-    ConfigSubentry,
-)
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import CONF_PHONE
-from .coordinator import SmsDkCreditsCoordinator
-from .data import SmsDkConfigEntry
-from .delivery import LAST, DeliveryTracker
-from .delivery_items import TrackedMessage
-from .entity import (
-    SmsDkEntity,
-    async_add_recipient_entities,
-    redact_number,
-    service_device_info,
-)
+from .coordinator import SmsDkConfigEntry, SmsDkCreditsCoordinator
+from .entity import SmsDkEntity, async_add_recipient_entities, redact_number
+from .models import LAST, TOPIC_MESSAGE, TOPIC_OUTBOX, TOPIC_USAGE
 from .outbox import Outbox
+from .sending import Usage
 from .smsdk import DeliveryStatus
-from .usage import Usage
+from .tracking import DeliveryTracker, TrackedMessage
 
 # Coordinator and tracker do the I/O; the entities only read.
 PARALLEL_UPDATES = 0
@@ -41,6 +32,22 @@ PARALLEL_UPDATES = 0
 STATUS_OPTIONS = [
     status.name.lower() for status in DeliveryStatus if status is not DeliveryStatus.UNKNOWN
 ]
+
+
+def _whole(value: float) -> float | int:
+    """Credits whole when they are ("250", as SMS.dk charges Danish texts), else as they are.
+
+    A fixed display precision would either show "250.0" or round away a half credit that texts
+    abroad can cost; the value as it is shows both right.
+    """
+    return int(value) if value.is_integer() else value
+
+
+@dataclass(frozen=True, kw_only=True)
+class UsageSensorDescription(SensorEntityDescription):
+    """A usage total: how it is read from the account's usage."""
+
+    value_fn: Callable[[Usage], float | int]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,15 +73,18 @@ QUEUED = SensorEntityDescription(
 )
 # Texts sent and credits spent: totals that only grow, for the statistics per day and month. Their
 # units ("texts", "credits") are translated.
-TEXTS_SENT = SensorEntityDescription(
+TEXTS_SENT = UsageSensorDescription(
     key="texts_sent",
     translation_key="texts_sent",
     state_class=SensorStateClass.TOTAL_INCREASING,
+    value_fn=lambda usage: usage.texts,
 )
-CREDITS_SPENT = SensorEntityDescription(
+CREDITS_SPENT = UsageSensorDescription(
     key="credits_spent",
     translation_key="credits_spent",
     state_class=SensorStateClass.TOTAL_INCREASING,
+    # Sums of fractions drift (0.1 + 0.2): six decimals are finer than any price.
+    value_fn=lambda usage: _whole(round(usage.credits, 6)),
 )
 LAST_DELIVERY = DeliveryStatusDescription(
     key="last_delivery_status",
@@ -120,45 +130,34 @@ async def async_setup_entry(
     )
 
 
-class SmsDkCreditsSensor(CoordinatorEntity[SmsDkCreditsCoordinator], SensorEntity):
+class SmsDkCreditsSensor(SmsDkEntity, CoordinatorEntity[SmsDkCreditsCoordinator], SensorEntity):
     """The account's credit balance; unavailable while SMS.dk cannot be read."""
-
-    _attr_has_entity_name = True
-    entity_description = CREDITS
 
     def __init__(self, entry: SmsDkConfigEntry, coordinator: SmsDkCreditsCoordinator) -> None:
         """Show *coordinator*'s balance on the account's device."""
-        super().__init__(coordinator)
-        self._attr_unique_id = f"{entry.entry_id}_{CREDITS.key}"
-        self._attr_device_info = service_device_info(entry)
+        SmsDkEntity.__init__(self, entry, CREDITS)
+        CoordinatorEntity.__init__(self, coordinator)
 
     @property
     @override
     def native_value(self) -> float | int:
-        """The balance: whole, as SMS.dk charges Danish texts, shown without decimals ("250").
-
-        A fixed display precision would either show "250.0" or round away a half credit that
-        texts abroad can cost; the value as it is shows both right.
-        """
-        balance = self.coordinator.data
-        return int(balance) if balance.is_integer() else balance
+        """The balance, shown without decimals when it is whole ("250")."""
+        return _whole(self.coordinator.data)
 
 
 class SmsDkQueuedTextsSensor(SmsDkEntity, SensorEntity):
     """How many receivers wait for a text the outbox keeps (0 when all went out)."""
 
-    entity_description = QUEUED
-
     def __init__(self, entry: SmsDkConfigEntry, outbox: Outbox) -> None:
         """Count *outbox*'s waiting receivers."""
-        super().__init__(entry, QUEUED.key)
+        super().__init__(entry, QUEUED)
         self._outbox = outbox
 
     @override
     async def async_added_to_hass(self) -> None:
         """Update whenever the outbox changes."""
         await super().async_added_to_hass()
-        self.async_on_remove(self._outbox.listeners.add(self.async_write_ha_state))
+        self.async_follow(TOPIC_OUTBOX)
 
     @property
     @override
@@ -170,28 +169,26 @@ class SmsDkQueuedTextsSensor(SmsDkEntity, SensorEntity):
 class SmsDkUsageSensor(SmsDkEntity, SensorEntity):
     """Texts sent, or credits spent, since the account was added."""
 
+    entity_description: UsageSensorDescription
+
     def __init__(
-        self, entry: SmsDkConfigEntry, usage: Usage, description: SensorEntityDescription
+        self, entry: SmsDkConfigEntry, usage: Usage, description: UsageSensorDescription
     ) -> None:
         """Show one of *usage*'s totals."""
-        super().__init__(entry, description.key)
-        self.entity_description = description
+        super().__init__(entry, description)
         self._usage = usage
 
     @override
     async def async_added_to_hass(self) -> None:
         """Update whenever SMS.dk accepts a text."""
         await super().async_added_to_hass()
-        self.async_on_remove(self._usage.listeners.add(self.async_write_ha_state))
+        self.async_follow(TOPIC_USAGE)
 
     @property
     @override
     def native_value(self) -> float | int:
-        """The total (credits whole when they are, as for the balance)."""
-        if self.entity_description.key == TEXTS_SENT.key:
-            return self._usage.texts
-        spent = round(self._usage.credits, 6)  # sums of fractions drift: 0.1 + 0.2
-        return int(spent) if spent.is_integer() else spent
+        """The total."""
+        return self.entity_description.value_fn(self._usage)
 
 
 class SmsDkDeliveryStatusSensor(SmsDkEntity, SensorEntity):
@@ -207,23 +204,18 @@ class SmsDkDeliveryStatusSensor(SmsDkEntity, SensorEntity):
         subentry: ConfigSubentry | None = None,
     ) -> None:
         """Follow *tracker*; for a recipient's sensor, the texts to *subentry*'s number."""
-        key = f"{subentry.subentry_id}_{description.key}" if subentry else description.key
-        super().__init__(entry, key, subentry)
-        self.entity_description = description
+        super().__init__(entry, description, subentry)
         self._tracker = tracker
-        self._number: str | None = subentry.data[CONF_PHONE] if subentry else None
 
     @property
     def _message(self) -> TrackedMessage | None:
-        return self.entity_description.message_fn(self._tracker, self._number)
+        return self.entity_description.message_fn(self._tracker, self.number)
 
     @override
     async def async_added_to_hass(self) -> None:
         """Update when the tracker learns something of the message this sensor shows."""
         await super().async_added_to_hass()
-        self.async_on_remove(
-            self._tracker.listeners.add(self.async_write_ha_state, self._number or LAST)
-        )
+        self.async_follow(TOPIC_MESSAGE, self.number or LAST)
 
     @property
     @override

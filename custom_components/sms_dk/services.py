@@ -12,19 +12,18 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, entity_registry as er
 
 from .compat import async_get_config_entry, probatio
-from .const import CONF_PHONE, DOMAIN, SUBENTRY_RECIPIENT
-from .errors import action_error
-from .estimate import estimate
-from .models import SendRequest
+from .const import CONF_PHONE, DOMAIN
+from .errors import action_error, invalid
+from .models import saved_recipients
+from .sending import SendRequest, build_estimate
 from .smsdk import SmsDkError, SmsDkNotFoundError
 from .smsdk.gsm import Encoding
 
 if TYPE_CHECKING:
-    from .data import SmsDkConfigEntry
+    from .coordinator import SmsDkConfigEntry
 
 SERVICE_SEND_SMS = "send_sms"
 SERVICE_ESTIMATE = "estimate"
@@ -116,6 +115,7 @@ def _recipient_numbers(
 ) -> tuple[str, ...]:
     """Numbers as given, and the numbers of the named notify entities of *entry*."""
     registry = er.async_get(hass)
+    saved = {subentry.subentry_id: subentry for subentry in saved_recipients(entry)}
     numbers: list[str] = []
     for recipient in recipients:
         if not recipient.startswith("notify."):
@@ -123,19 +123,15 @@ def _recipient_numbers(
             continue
         entity = registry.async_get(recipient)
         subentry = (
-            entry.subentries.get(entity.config_subentry_id)
+            saved.get(entity.config_subentry_id)
             if entity
             and entity.platform == DOMAIN
             and entity.config_entry_id == entry.entry_id
             and entity.config_subentry_id
             else None
         )
-        if subentry is None or subentry.subentry_type != SUBENTRY_RECIPIENT:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="unknown_recipient_entity",
-                translation_placeholders={"entity_id": recipient},
-            )
+        if subentry is None:
+            raise invalid("unknown_recipient_entity", entity_id=recipient)
         numbers.append(subentry.data[CONF_PHONE])
     return tuple(numbers)
 
@@ -165,7 +161,7 @@ async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
 async def _async_estimate(call: ServiceCall) -> ServiceResponse:
     """Tell what sms_dk.send_sms would do with the same data, without sending anything."""
     entry = _entry(call)
-    return estimate(
+    return build_estimate(
         entry,
         call.data[ATTR_RECIPIENTS],
         # One at a time, so that an unknown entity is listed with the rest instead of raising.
@@ -183,11 +179,7 @@ async def _async_cancel_scheduled(call: ServiceCall) -> None:
     try:
         await entry.runtime_data.client.cancel_scheduled(batch_id)
     except SmsDkNotFoundError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="nothing_to_cancel",
-            translation_placeholders={"batch_id": batch_id},
-        ) from err
+        raise invalid("nothing_to_cancel", batch_id=batch_id) from err
     except SmsDkError as err:
         raise action_error(call.hass, entry, err) from err
     entry.runtime_data.tracker.forget_batch(batch_id)

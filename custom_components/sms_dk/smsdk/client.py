@@ -59,13 +59,17 @@ class SmsDkClient:
         token: str,
         *,
         base_url: str = DEFAULT_BASE_URL,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float | None = None,
     ) -> None:
-        """Use *session* for every request, with *token* as the bearer token."""
+        """Use *session* for every request, with *token* as the bearer token.
+
+        A request whose answer takes longer than *timeout* seconds (DEFAULT_TIMEOUT when None)
+        counts as lost.
+        """
         self._session = session
         self.__token = token
         self._base_url = base_url.rstrip("/")
-        self._timeout = timeout
+        self._timeout = DEFAULT_TIMEOUT if timeout is None else timeout
 
     def __repr__(self) -> str:
         """Name the API, never the token."""
@@ -96,6 +100,13 @@ class SmsDkClient:
         if not isinstance(result, list):
             raise SmsDkMalformedResponseError("The sender name list is not a list")
         return [name for item in result if (name := SenderName.from_api(item)) is not None]
+
+    async def get_approved_sender_names(self) -> list[str]:
+        """The names the account may send with: those not marked unapproved, in SMS.dk's order.
+
+        An entry without an ``approved`` flag counts as approved (docs/smsdk-api.md).
+        """
+        return [name.name for name in await self.get_sender_names() if name.approved is not False]
 
     async def send(
         self,

@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 
-from .listeners import Listeners
-from .models import Delivery
-from .storage import USAGE, entry_store
+from ..models import TOPIC_USAGE, TryResult, signal
+from ..storage import USAGE, entry_store
 
 SAVE_DELAY: Final = 5
 
@@ -24,10 +24,11 @@ class Usage:
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Keep them in the entry's own store."""
+        self._hass = hass
         self._store: Store[dict[str, Any]] = entry_store(hass, entry_id, USAGE)
+        self._signal = signal(entry_id, TOPIC_USAGE)
         self.texts = 0
         self.credits = 0.0
-        self.listeners = Listeners()
 
     async def async_load(self) -> None:
         """Read the totals stored before a restart."""
@@ -39,11 +40,11 @@ class Usage:
             self.texts, self.credits = 0, 0.0
 
     @callback
-    def count(self, delivery: Delivery) -> None:
-        """Add what SMS.dk accepted in *delivery*."""
-        self.texts += len(delivery.accepted)
-        self.credits += delivery.credits
+    def count(self, tried: TryResult) -> None:
+        """Add what SMS.dk accepted in *tried*."""
+        self.texts += len(tried.accepted)
+        self.credits += tried.credits
         self._store.async_delay_save(
             lambda: {"texts": self.texts, "credits": self.credits}, SAVE_DELAY
         )
-        self.listeners.notify()
+        async_dispatcher_send(self._hass, self._signal)

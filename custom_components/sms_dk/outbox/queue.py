@@ -2,8 +2,9 @@
 
 A text is sent at once when SMS.dk answered the last try and no kept text is ahead; else it is
 kept, stored, and sent in order when SMS.dk answers again, which the outbox finds out on its own
-schedule (outbox_schedule.py). Texts given up or refused later raise a repair (outbox_events.py);
-a lost answer is looked up in the log before a text goes again (lost_answers.py).
+schedule (schedule.py). What each try's error means is the retry policy's (policy.py). Texts
+given up or refused later raise a repair (notices.py); a lost answer is looked up in the log
+before a text goes again (lookup.py).
 """
 
 from __future__ import annotations
@@ -17,28 +18,25 @@ from uuid import uuid4
 
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, LOGGER, SCHEDULE_MIN_AHEAD
-from .listeners import Listeners
-from .models import Delivery, Prepared, is_temporary
-from .outbox_events import give_up, tell_kept, tell_sent
-from .outbox_items import QueuedText, reason
-from .outbox_not_sent import NotSent
-from .outbox_schedule import KEEP_FOR, SETTLE, Link, Recovery, earliest, waits_for_its_time
-from .smsdk import (
-    SmsDkAuthenticationError,
-    SmsDkError,
-    SmsDkInsufficientCreditsError,
-)
-from .storage import OUTBOX, entry_store
+from ..const import DOMAIN, LOGGER, SCHEDULE_MIN_AHEAD
+from ..models import TOPIC_OUTBOX, Prepared, TryResult, signal
+from ..policy import classify
+from ..smsdk import SmsDkAuthenticationError, SmsDkError
+from ..storage import OUTBOX, entry_store
+from .kept import KeptText, NotSent, reason
+from .notices import give_up, tell_kept, tell_sent
+from .schedule import KEEP_FOR, SETTLE, Link, Recovery, earliest, waits_for_its_time
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
 
-type Deliver = Callable[[Prepared, Mapping[str, datetime]], Awaitable[Delivery]]
+# One try of a text: its receivers in *unverified* (their answer was lost then) are looked up first.
+type TryText = Callable[[Prepared, Mapping[str, datetime]], Awaitable[TryResult]]
 
 
 class Outbox:
@@ -48,18 +46,18 @@ class Outbox:
         self,
         hass: HomeAssistant,
         entry: ConfigEntry,
-        deliver: Deliver,
+        try_text: TryText,
         probe: Callable[[], Awaitable[object]],
     ) -> None:
-        """Send with *deliver*; *probe* is the cheap request that tells whether SMS.dk answers."""
+        """Send with *try_text*; *probe* is the cheap request that tells whether SMS.dk answers."""
         self._hass = hass
         self._entry = entry
-        self._deliver = deliver
+        self._try_text = try_text
         self._probe = probe
         self._store: Store[list[dict[str, Any]]] = entry_store(hass, entry.entry_id, OUTBOX)
         self.not_sent = NotSent(hass, entry.entry_id)
-        self._items: list[QueuedText] = []
-        self.listeners = Listeners()
+        self._items: list[KeptText] = []
+        self._signal = signal(entry.entry_id, TOPIC_OUTBOX)
         # One try at a time (a text sent at once, or the kept ones), so that the order holds.
         self._lock = asyncio.Lock()
         self._cancel_timer: CALLBACK_TYPE | None = None
@@ -74,7 +72,7 @@ class Outbox:
         self._closed = False
 
     @property
-    def items(self) -> list[QueuedText]:
+    def items(self) -> list[KeptText]:
         """The waiting texts, oldest first."""
         return list(self._items)
 
@@ -92,7 +90,7 @@ class Outbox:
         """Restore the stored texts, and ask at once whether SMS.dk answers."""
         await self.not_sent.async_load()
         for data in await self._store.async_load() or []:
-            if item := QueuedText.from_dict(data):
+            if item := KeptText.from_dict(data):
                 self._items.append(item)
         if self._items:
             self.recovery.unknown(dt_util.utcnow())
@@ -109,11 +107,11 @@ class Outbox:
         async with self._lock:
             await self._store.async_save(self._stored())
 
-    async def async_submit(self, prepared: Prepared) -> Delivery | None:
+    async def async_submit(self, prepared: Prepared) -> TryResult | None:
         """Send *prepared* now, or keep it (None) when SMS.dk is away or kept texts are ahead.
 
-        Receivers an outage kept from SMS.dk during the try are kept too; the delivery says which
-        (its error is temporary).
+        Receivers an outage kept from SMS.dk during the try are kept too; the result says which
+        (its verdict is temporary).
         """
         if self._closed:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="unloading")
@@ -122,22 +120,22 @@ class Outbox:
             try_now = self._entry.async_create_task(
                 self._hass, self._async_try_now(prepared), "sms_dk send"
             )
-            if (delivery := await asyncio.shield(try_now)) is not None:
-                return delivery
+            if (tried := await asyncio.shield(try_now)) is not None:
+                return tried
         await self._async_keep(prepared, None, {})
         return None
 
-    async def _async_try_now(self, prepared: Prepared) -> Delivery | None:
+    async def _async_try_now(self, prepared: Prepared) -> TryResult | None:
         """Send *prepared* unless it must wait after all; keep what an outage kept back."""
         async with self._lock:
             if self._must_wait():
                 return None
-            delivery = await self._deliver(prepared, {})
-            if (err := delivery.error) is not None and is_temporary(err):
-                self.recovery.went_wrong(err, dt_util.utcnow())
-                kept = replace(prepared, receivers=delivery.unsent)
-                await self._async_keep(kept, err, delivery.unverified)
-            return delivery
+            tried = await self._try_text(prepared, {})
+            if tried.verdict.temporary and (err := tried.error) is not None:
+                self.recovery.went_wrong(tried.verdict, err, dt_util.utcnow())
+                kept = replace(prepared, receivers=tried.unsent)
+                await self._async_keep(kept, err, tried.unverified)
+            return tried
 
     @callback
     def async_retry_soon(self) -> None:
@@ -159,7 +157,7 @@ class Outbox:
         self, prepared: Prepared, err: SmsDkError | None, unverified: Mapping[str, datetime]
     ) -> None:
         """Keep *prepared* for later, as *err* kept it from SMS.dk (None: it was not tried)."""
-        item = QueuedText(
+        item = KeptText(
             id=uuid4().hex,
             prepared=prepared,
             queued=dt_util.utcnow(),
@@ -171,7 +169,7 @@ class Outbox:
         self._fresh = self._fresh or err is None
         tell_kept(self._hass, self._entry, item, tried=err is not None, ahead=len(self._items) - 1)
         await self._store.async_save(self._stored())
-        self.listeners.notify()
+        async_dispatcher_send(self._hass, self._signal)
         if self._cancel_timer is None and not self._busy:
             self._reschedule(None)
 
@@ -215,8 +213,8 @@ class Outbox:
                 try:
                     await self._probe()
                 except SmsDkError as err:
-                    if is_temporary(err):
-                        self.recovery.went_wrong(err, dt_util.utcnow())
+                    if (verdict := classify(err)).temporary:
+                        self.recovery.went_wrong(verdict, err, dt_util.utcnow())
                         return
                     # A refused token, say: the try below meets it and says so.
                 else:
@@ -227,7 +225,7 @@ class Outbox:
                 self._fresh = False
                 hint = await self._async_try_kept()
                 await self._store.async_save(self._stored())
-            self.listeners.notify()
+            async_dispatcher_send(self._hass, self._signal)
         finally:
             self._busy = False
             if not self._closed:
@@ -241,7 +239,7 @@ class Outbox:
             self._items.remove(item)
             give_up(self._hass, self._entry, self.not_sent, item, status="expired", why=item.error)
         if expired:
-            self.listeners.notify()
+            async_dispatcher_send(self._hass, self._signal)
 
     async def _async_try_kept(self) -> float | None:
         """Send what is due, in order; return in how many seconds a waiting text is due."""
@@ -264,27 +262,25 @@ class Outbox:
                 settle = (min(item.unverified.values()) + SETTLE - now).total_seconds()
                 if settle > 0:
                     return earliest(hint, settle)  # the texts behind it wait too: order
-            delivery = await self._deliver(prepared, item.unverified)
-            tell_sent(self._hass, self._entry, item, delivery)
-            if (err := delivery.error) is None:
+            tried = await self._try_text(prepared, item.unverified)
+            tell_sent(self._hass, self._entry, item, tried)
+            if (err := tried.error) is None:
                 self._items.remove(item)
                 self.recovery.went_right()
                 continue
-            if is_temporary(err) or isinstance(
-                err, SmsDkAuthenticationError | SmsDkInsufficientCreditsError
-            ):
+            if tried.verdict.keeps:
                 # SMS.dk is still away, or needs the user (a new token, more credits): keep
                 # what is left, and stop here so that the order is kept.
                 if isinstance(err, SmsDkAuthenticationError):
                     self._entry.async_start_reauth(self._hass)
                 self._items[self._items.index(item)] = replace(
                     item,
-                    prepared=replace(item.prepared, receivers=delivery.unsent),
+                    prepared=replace(item.prepared, receivers=tried.unsent),
                     attempts=item.attempts + 1,
                     error=reason(err),
-                    unverified=delivery.unverified,
+                    unverified=tried.unverified,
                 )
-                self.recovery.went_wrong(err, dt_util.utcnow())
+                self.recovery.went_wrong(tried.verdict, err, dt_util.utcnow())
                 return None
             # Refused for good (the sender name is no longer approved, say).
             self._items.remove(item)
@@ -292,7 +288,7 @@ class Outbox:
                 self._hass,
                 self._entry,
                 self.not_sent,
-                replace(item, prepared=replace(prepared, receivers=delivery.unsent)),
+                replace(item, prepared=replace(prepared, receivers=tried.unsent)),
                 status="failed",
                 why=reason(err),
             )

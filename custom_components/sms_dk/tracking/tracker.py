@@ -11,7 +11,7 @@ so pending ones are followed again after a restart.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
@@ -21,12 +21,10 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, LOGGER
-from .delivery_items import TrackedMessage
-from .listeners import Listeners
-from .models import STEP_SENT, STEPS, DeliveryStep, delivery_signal
-from .smsdk import DeliveryStatus, LogEntry, SmsDkClient, SmsDkError
-from .storage import DELIVERIES, entry_store
+from ..const import DOMAIN, LOGGER
+from ..models import LAST, STEP_SENT, STEPS, TOPIC_MESSAGE, TOPIC_STEP, TextStep, signal
+from ..smsdk import DeliveryStatus, LogEntry, SmsDkClient, SmsDkError
+from ..storage import DELIVERIES, entry_store
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -41,8 +39,49 @@ POLL_DELAYS: Final = (10, 20, 40, 80, 160, 300, 600)
 KEEP_MESSAGES: Final = 50
 LOG_PAGE: Final = 100
 SAVE_DELAY: Final = 5
-# The listener key of whatever shows the last message (to anyone); others listen by receiver.
-LAST: Final = "last"
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedMessage:
+    """One text to one receiver, and what SMS.dk last said of it."""
+
+    batch_id: str
+    receiver: str
+    status: DeliveryStatus
+    raw_status: int | None
+    sent: datetime
+    parts: int | None
+    credits: float | None
+    reference: str | None
+
+    @property
+    def status_name(self) -> str:
+        """The status as the sensors and events name it."""
+        return self.status.name.lower()
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (storage and diagnostics)."""
+        data = asdict(self)
+        data["status"] = self.status_name
+        data["sent"] = self.sent.isoformat()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrackedMessage | None:
+        """Read a stored message; None if it is not one."""
+        try:
+            return cls(
+                batch_id=str(data["batch_id"]),
+                receiver=str(data["receiver"]),
+                status=DeliveryStatus[str(data["status"]).upper()],
+                raw_status=data.get("raw_status"),
+                sent=datetime.fromisoformat(data["sent"]),
+                parts=data.get("parts"),
+                credits=data.get("credits"),
+                reference=data.get("reference"),
+            )
+        except KeyError, TypeError, ValueError:
+            return None
 
 
 class DeliveryTracker:
@@ -55,7 +94,6 @@ class DeliveryTracker:
         self._client = client
         self._store: Store[list[dict[str, Any]]] = entry_store(hass, entry.entry_id, DELIVERIES)
         self._messages: dict[tuple[str, str], TrackedMessage] = {}
-        self.listeners = Listeners()
         self._poll_step = 0
         self._cancel_poll: CALLBACK_TYPE | None = None
         self._poll_job = HassJob(self._start_poll, "sms_dk delivery poll", cancel_on_shutdown=True)
@@ -145,7 +183,7 @@ class DeliveryTracker:
             changed.add(oldest[1])
             del self._messages[oldest]
         self._changed(changed)
-        self._step(DeliveryStep(receiver, STEP_SENT, batch_id, reference, parts))
+        self._step(TextStep(receiver, STEP_SENT, batch_id, reference, parts))
         self._schedule_poll(restart=True)
 
     @callback
@@ -244,7 +282,7 @@ class DeliveryTracker:
         if updated.status is not current.status:
             if updated.status_name in STEPS:
                 self._step(
-                    DeliveryStep(
+                    TextStep(
                         updated.receiver,
                         updated.status_name,
                         updated.batch_id,
@@ -265,10 +303,10 @@ class DeliveryTracker:
         self._changed(changed)
 
     @callback
-    def _step(self, step: DeliveryStep) -> None:
+    def _step(self, step: TextStep) -> None:
         """Tell the event entities (not after unload)."""
         if not self._closed:
-            async_dispatcher_send(self._hass, delivery_signal(self._entry.entry_id), step)
+            async_dispatcher_send(self._hass, signal(self._entry.entry_id, TOPIC_STEP), step)
 
     @callback
     def _changed(self, keys: set[str]) -> None:
@@ -276,4 +314,5 @@ class DeliveryTracker:
         if self._closed:
             return
         self._store.async_delay_save(self._stored, SAVE_DELAY)
-        self.listeners.notify(keys)
+        for key in keys:
+            async_dispatcher_send(self._hass, signal(self._entry.entry_id, TOPIC_MESSAGE, key))

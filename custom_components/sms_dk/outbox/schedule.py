@@ -14,16 +14,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
-from .const import SCHEDULE_MIN_AHEAD
-from .smsdk import (
-    SmsDkAuthenticationError,
-    SmsDkError,
-    SmsDkInsufficientCreditsError,
-    SmsDkRateLimitError,
-)
+from ..const import SCHEDULE_MIN_AHEAD
+from ..policy import Verdict, cool_down
 
 if TYPE_CHECKING:
-    from .outbox_items import QueuedText
+    from ..smsdk import SmsDkError
+    from .kept import KeptText
 
 # Give a text up after this long: a day-old alarm is no longer news.
 KEEP_FOR: Final = timedelta(hours=24)
@@ -56,14 +52,14 @@ class Recovery:
         # Tries that needed the user in a row: the back-off starts at 30 s after an outage too.
         self._user_tries = 0
 
-    def went_wrong(self, err: SmsDkError, now: datetime) -> None:
-        """Learn from *err* (temporary, or waiting for the user) what to wait for."""
-        if isinstance(err, SmsDkRateLimitError) and err.retry_after is not None:
+    def went_wrong(self, verdict: Verdict, err: SmsDkError | None, now: datetime) -> None:
+        """Learn from *err* (the policy's *verdict*: it keeps the text) what to wait for."""
+        if (retry_after := cool_down(err)) is not None:
             self.link = Link.COOL_DOWN
             # Within a second and a day: a Retry-After of a billion seconds is no plan.
-            wait = min(max(err.retry_after, 1.0), MAX_COOL_DOWN)
+            wait = min(max(retry_after, 1.0), MAX_COOL_DOWN)
             self._cool_until = now + timedelta(seconds=wait)
-        elif isinstance(err, SmsDkAuthenticationError | SmsDkInsufficientCreditsError):
+        elif verdict is Verdict.NEEDS_USER:
             self.link = Link.NEEDS_USER
             self._user_tries += 1
         else:
@@ -94,7 +90,7 @@ class Recovery:
         return PROBE_FAST if now - since < PROBE_FAST_FOR else PROBE_SLOW
 
 
-def waits_for_its_time(item: QueuedText, now: datetime) -> bool:
+def waits_for_its_time(item: KeptText, now: datetime) -> bool:
     """Whether *item* only waits for its time (scheduled too close to send it as scheduled)."""
     when = item.prepared.scheduled
     return when is not None and now < when and when - now < SCHEDULE_MIN_AHEAD

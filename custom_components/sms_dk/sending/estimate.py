@@ -19,10 +19,11 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.translation import async_get_exception_message
 import phonenumbers
 
-from .checks import replacement_wanted, text_problems
-from .const import DOMAIN
-from .smsdk.gsm import Encoding, analyze
-from .smsdk.phone import InvalidPhoneNumberError, normalize_number
+from ..const import DOMAIN
+from ..errors import invalid
+from ..smsdk.gsm import Encoding, analyze
+from ..smsdk.phone import InvalidPhoneNumberError, normalize_number
+from .request import replacement_wanted, text_problems
 
 DANISH_DIAL_CODE: Final = 45
 DANISH_CREDITS_PER_PART: Final = 1.0
@@ -82,7 +83,7 @@ def check_recipients(
     return list(accepted.values()), refused
 
 
-def estimate(
+def build_estimate(
     entry: ConfigEntry,
     recipients: Iterable[str],
     resolve: Callable[[str], str],
@@ -99,7 +100,7 @@ def estimate(
     """
     text = message.strip()
     if not text:
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="empty_message")
+        raise invalid("empty_message")
     analysis = analyze(
         text, encoding=encoding, replace=replacement_wanted(entry, replace_characters)
     )

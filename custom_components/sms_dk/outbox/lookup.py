@@ -15,8 +15,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Final
 
-from .models import Prepared
-from .smsdk import LogEntry, SmsDkClient
+from ..models import Prepared
+from ..smsdk import LogEntry, SmsDkClient
 
 # How far back (and ahead) of the lost request a record may be stamped: SMS.dk's clock and ours.
 CLOCK_MARGIN: Final = timedelta(minutes=5)

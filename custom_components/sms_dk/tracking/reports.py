@@ -21,12 +21,12 @@ from homeassistant.components import webhook
 from homeassistant.const import CONF_WEBHOOK_ID, EVENT_CORE_CONFIG_UPDATE
 from homeassistant.core import Event, HomeAssistant, callback
 
-from .const import DOMAIN, LOGGER
+from ..const import DOMAIN, LOGGER
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
 
-    from .delivery import DeliveryTracker
+    from .tracker import DeliveryTracker
 
 # The entry's cloudhook address, once Home Assistant Cloud made one (a secret, as the webhook id).
 CONF_CLOUDHOOK_URL: Final = "cloudhook_url"

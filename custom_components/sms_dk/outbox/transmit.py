@@ -1,10 +1,10 @@
-"""Delivery of a prepared text: one request per receiver, a few at a time, exactly once.
+"""One try of a prepared text: one request per receiver, a few at a time, exactly once.
 
 Receivers are sent in order, at most FAN_OUT at once: a text to 20 recipients takes about five
 round trips, not twenty. An error that is not the receiver's own (an outage, a cool-down, a refused
 token or sender) stops the rest at once: receivers not yet started are left unsent, in order,
-for the outbox. A receiver whose answer was lost is looked up in the delivery log before it is
-sent the text again (lost_answers.py).
+for the outbox. What each error means is the retry policy's word (policy.py). A receiver whose
+answer was lost is looked up in the delivery log before it is sent the text again (lookup.py).
 """
 
 from __future__ import annotations
@@ -18,40 +18,35 @@ from typing import TYPE_CHECKING, Final
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
-from .const import LOGGER
-from .lost_answers import BLIND_AFTER, LostAnswers
-from .models import (
+from ..const import LOGGER
+from ..models import (
     STEP_REJECTED,
+    TOPIC_STEP,
     Accepted,
-    Delivery,
-    DeliveryStep,
     Prepared,
     Rejected,
-    delivery_signal,
-    is_temporary,
+    TextStep,
+    TryResult,
+    signal,
 )
-from .reports import async_report_url
-from .smsdk import (
+from ..policy import Verdict, classify, classify_lookup
+from ..smsdk import (
     LogEntry,
     SendResult,
-    SmsDkAuthenticationError,
     SmsDkClient,
-    SmsDkConnectionError,
     SmsDkError,
     SmsDkRejectedError,
-    SmsDkServerError,
     SmsDkValidationError,
 )
+from ..tracking import DeliveryTracker, async_report_url
+from .lookup import BLIND_AFTER, LostAnswers
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
-    from .delivery import DeliveryTracker
-
 # Requests to SMS.dk at once for one text: fast fan-out, without hammering the API.
 FAN_OUT: Final = 4
-GATEWAY_STATUSES: Final = frozenset({502, 504})
 # SMS.dk's "Nothing to return": an empty log (a new account) has no record of the text.
 CODE_NOTHING_TO_RETURN: Final = 1033
 
@@ -64,11 +59,12 @@ class _Outcome:
     found: LogEntry | None = None
     rejected: list[Rejected] = field(default_factory=list)
     error: SmsDkError | None = None
+    verdict: Verdict = Verdict.SENT
     lost_at: datetime | None = None
 
 
-class Dispatcher:
-    """Sends prepared texts for one entry and follows what SMS.dk accepted."""
+class Transmitter:
+    """Tries prepared texts for one entry, and hands what SMS.dk accepted to the tracker."""
 
     def __init__(
         self,
@@ -76,7 +72,7 @@ class Dispatcher:
         entry: ConfigEntry,
         client: SmsDkClient,
         tracker: DeliveryTracker,
-        on_accepted: Callable[[Delivery], object],
+        on_accepted: Callable[[TryResult], object],
     ) -> None:
         """Send with *client*; *tracker* follows accepted messages, *on_accepted* is told."""
         self._hass = hass
@@ -86,9 +82,9 @@ class Dispatcher:
         self._on_accepted = on_accepted
         self.lost_answers = LostAnswers(client, tracker.knows)
 
-    async def async_deliver(
+    async def async_try(
         self, prepared: Prepared, unverified: Mapping[str, datetime] | None = None
-    ) -> Delivery:
+    ) -> TryResult:
         """Send *prepared* to its receivers; stop starting more at an error that is not theirs.
 
         Receivers in *unverified* (their last answer was lost, at the time given) are looked up in
@@ -114,21 +110,21 @@ class Dispatcher:
                 stopped = stopped or outcome.error is not None
 
         await asyncio.gather(*(run(i, r) for i, r in enumerate(prepared.receivers)))
-        delivery = self._collect(prepared, outcomes, unverified)
-        for refused in delivery.rejected:
+        result = self._collect(prepared, outcomes, unverified)
+        for refused in result.rejected:
             async_dispatcher_send(
                 self._hass,
-                delivery_signal(self._entry.entry_id),
-                DeliveryStep(
+                signal(self._entry.entry_id, TOPIC_STEP),
+                TextStep(
                     refused.receiver,
                     STEP_REJECTED,
                     reference=prepared.reference,
                     reason=f"{refused.message} ({refused.code})",
                 ),
             )
-        if delivery.accepted:
-            self._on_accepted(delivery)
-        return delivery
+        if result.accepted:
+            self._on_accepted(result)
+        return result
 
     async def _async_one(
         self, prepared: Prepared, receiver: str, lost_at: datetime | None, dlr_url: str | None
@@ -141,7 +137,8 @@ class Dispatcher:
                 if err.code == CODE_NOTHING_TO_RETURN:
                     found = None  # an empty log: the text is not there
                 elif dt_util.utcnow() - lost_at < BLIND_AFTER:
-                    return _Outcome(error=_unreadable(err), lost_at=lost_at)  # ask again later
+                    # Ask again later.
+                    return _Outcome(error=err, verdict=classify_lookup(err), lost_at=lost_at)
                 else:
                     LOGGER.warning(
                         "The delivery log could not be read for %s; a text whose answer was"
@@ -173,15 +170,12 @@ class Dispatcher:
             )
         except SmsDkValidationError as err:
             if err.field != "receiver":
-                return _Outcome(error=err)
+                return _Outcome(error=err, verdict=classify(err))
             return _Outcome(rejected=[Rejected(receiver, err.code, err.message)])
         except SmsDkError as err:
-            lost = (
-                (isinstance(err, SmsDkConnectionError) and err.may_have_arrived)
-                # A gateway that gave up waiting (502, 504) may have passed the text on.
-                or (isinstance(err, SmsDkServerError) and err.http_status in GATEWAY_STATUSES)
-            )
-            return _Outcome(error=err, lost_at=attempted if lost else None)
+            verdict = classify(err)
+            lost_at = attempted if verdict is Verdict.UNKNOWN else None
+            return _Outcome(error=err, verdict=verdict, lost_at=lost_at)
         return _Outcome(result=result)
 
     def _collect(
@@ -189,50 +183,50 @@ class Dispatcher:
         prepared: Prepared,
         outcomes: list[_Outcome | None],
         unverified: Mapping[str, datetime],
-    ) -> Delivery:
-        """One delivery of the receivers' outcomes, in the receivers' order."""
-        delivery = Delivery()
+    ) -> TryResult:
+        """One result of the receivers' outcomes, in the receivers' order."""
+        tried = TryResult()
         unsent: list[str] = []
         for receiver, outcome in zip(prepared.receivers, outcomes, strict=True):
             if outcome is None or outcome.error is not None:
                 unsent.append(receiver)
                 lost_at = unverified.get(receiver) if outcome is None else outcome.lost_at
                 if lost_at is not None:
-                    delivery.unverified[receiver] = lost_at
-                if outcome is not None and delivery.error is None:
-                    delivery.error = outcome.error
+                    tried.unverified[receiver] = lost_at
+                if outcome is not None and tried.error is None:
+                    tried.error, tried.verdict = outcome.error, outcome.verdict
                 continue
             if (found := outcome.found) is not None:
-                delivery.parts = delivery.parts or found.parts
-                delivery.credits += found.credit_cost or 0.0
-                self._accept(delivery, prepared, receiver, found.batch_id, found.credit_cost)
+                tried.parts = tried.parts or found.parts
+                tried.credits += found.credit_cost or 0.0
+                self._accept(tried, prepared, receiver, found.batch_id, found.credit_cost)
             if (result := outcome.result) is not None:
-                delivery.credits += result.credits
-                delivery.parts = delivery.parts or result.parts
+                tried.credits += result.credits
+                tried.parts = tried.parts or result.parts
                 for item in result.accepted:
                     self._accept(
-                        delivery,
+                        tried,
                         prepared,
                         item.receiver or receiver,
                         result.batch_id,
                         item.credit_cost,
                     )
-                delivery.rejected.extend(
+                tried.rejected.extend(
                     Rejected(r.receiver, r.code, r.message) for r in result.rejected
                 )
-            delivery.rejected.extend(outcome.rejected)
-        delivery.unsent = tuple(unsent)
-        return delivery
+            tried.rejected.extend(outcome.rejected)
+        tried.unsent = tuple(unsent)
+        return tried
 
     def _accept(
         self,
-        delivery: Delivery,
+        tried: TryResult,
         prepared: Prepared,
         receiver: str,
         batch_id: str | None,
         cost: float | None,
     ) -> None:
-        delivery.accepted.append(Accepted(receiver, batch_id, cost))
+        tried.accepted.append(Accepted(receiver, batch_id, cost))
         if not batch_id:
             return
         self.lost_answers.accepted(batch_id, receiver)
@@ -240,17 +234,7 @@ class Dispatcher:
             batch_id=batch_id,
             receiver=receiver,
             sent=prepared.scheduled or dt_util.utcnow(),
-            parts=delivery.parts or prepared.parts,
+            parts=tried.parts or prepared.parts,
             cost=cost,
             reference=prepared.reference,
         )
-
-
-def _unreadable(err: SmsDkError) -> SmsDkError:
-    """The error of a log that cannot be read yet: temporary, so that the outbox asks again.
-
-    A refused token stays what it is: the user must act, and the outbox waits for that.
-    """
-    if isinstance(err, SmsDkAuthenticationError) or is_temporary(err):
-        return err
-    return SmsDkServerError(f"The delivery log could not be read: {err.message}")

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from collections import deque
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import (
+from ..const import (
     CONF_MAX_PER_DAY,
     CONF_MAX_PER_HOUR,
     DEFAULT_MAX_PER_DAY,
@@ -26,7 +25,8 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .storage import SPEND, entry_store
+from ..errors import invalid
+from ..storage import SPEND, entry_store
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -120,21 +120,13 @@ class SpendGuard:
             lambda: [[when.isoformat(), count] for when, count in self._sent], SAVE_DELAY
         )
 
-    def _refuse(self, window: str, limit: int, sent: int, recipients: int) -> None:
+    def _refuse(self, window: str, limit: int, sent: int, recipients: int) -> NoReturn:
         placeholders = {
             "title": self._entry.title,
             "limit": str(limit),
             "sent": str(sent),
             "recipients": str(recipients),
         }
-        LOGGER.warning(
-            "A text to %d recipient(s) was not sent: %d texts were sent in the last %s, the"
-            " limit is %d",
-            recipients,
-            sent,
-            window,
-            limit,
-        )
         self._hass.bus.async_fire(
             EVENT_SPEND_LIMIT,
             {
@@ -154,14 +146,7 @@ class SpendGuard:
             translation_key="spend_limit",
             translation_placeholders=placeholders,
         )
+        # Not logged: the caller shows the error, and the repair issue and the event tell the rest.
         if window == "hour":
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="spend_limit_hour",
-                translation_placeholders=placeholders,
-            )
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="spend_limit_day",
-            translation_placeholders=placeholders,
-        )
+            raise invalid("spend_limit_hour", **placeholders)
+        raise invalid("spend_limit_day", **placeholders)

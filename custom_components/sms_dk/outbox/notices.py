@@ -10,15 +10,12 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, LOGGER
-from .models import STEP_FAILED, STEP_QUEUED, DeliveryStep, delivery_signal
-from .outbox_not_sent import NotSent, not_sent_issue_id
+from ..const import DOMAIN, LOGGER
+from ..models import STEP_FAILED, STEP_QUEUED, TOPIC_STEP, TextStep, TryResult, signal
+from .kept import KeptText, NotSent, not_sent_issue_id
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
-
-    from .models import Delivery
-    from .outbox_items import QueuedText
 
 EVENT_OUTBOX: Final = f"{DOMAIN}_outbox"
 
@@ -27,7 +24,7 @@ EVENT_OUTBOX: Final = f"{DOMAIN}_outbox"
 def fire(
     hass: HomeAssistant,
     entry: ConfigEntry,
-    item: QueuedText,
+    item: KeptText,
     status: str,
     receivers: tuple[str, ...],
     **extra: Any,
@@ -42,8 +39,8 @@ def fire(
         for receiver in receivers:
             async_dispatcher_send(
                 hass,
-                delivery_signal(entry.entry_id),
-                DeliveryStep(
+                signal(entry.entry_id, TOPIC_STEP),
+                TextStep(
                     receiver,
                     step,
                     reference=item.prepared.reference,
@@ -66,7 +63,7 @@ def fire(
 
 @callback
 def tell_kept(
-    hass: HomeAssistant, entry: ConfigEntry, item: QueuedText, *, tried: bool, ahead: int
+    hass: HomeAssistant, entry: ConfigEntry, item: KeptText, *, tried: bool, ahead: int
 ) -> None:
     """Tell that *item* is kept: after a try that met an outage, or without one, behind others."""
     if tried:
@@ -80,26 +77,23 @@ def tell_kept(
 
 
 @callback
-def tell_sent(
-    hass: HomeAssistant, entry: ConfigEntry, item: QueuedText, delivery: Delivery
-) -> None:
+def tell_sent(hass: HomeAssistant, entry: ConfigEntry, item: KeptText, tried: TryResult) -> None:
     """Tell what SMS.dk did with a kept text it answered for."""
-    if not delivery.accepted and not delivery.rejected:
+    if not tried.accepted and not tried.rejected:
         return
     LOGGER.info(
         "Sent a kept text: %d accepted, %d rejected",
-        len(delivery.accepted),
-        len(delivery.rejected),
+        len(tried.accepted),
+        len(tried.rejected),
     )
     fire(
         hass,
         entry,
         item,
         "sent",
-        tuple(a.receiver for a in delivery.accepted),
+        tuple(a.receiver for a in tried.accepted),
         rejected=[
-            {"receiver": r.receiver, "code": r.code, "message": r.message}
-            for r in delivery.rejected
+            {"receiver": r.receiver, "code": r.code, "message": r.message} for r in tried.rejected
         ],
     )
 
@@ -109,7 +103,7 @@ def give_up(
     hass: HomeAssistant,
     entry: ConfigEntry,
     not_sent: NotSent,
-    item: QueuedText,
+    item: KeptText,
     *,
     status: str,
     why: str,

@@ -1,0 +1,81 @@
+"""The one retry policy: what an error of a request to SMS.dk means for the text it carried.
+
+Every caller that must decide "send again, keep, or give up?" asks :func:`classify` (the send
+path, the outbox and its schedule, the repair's "send again"). The kinds:
+
+- ``SENT``: no error;
+- ``REFUSED``: refused for good (a number, a sender name, a text SMS.dk will not take): trying
+  again changes nothing;
+- ``NEEDS_USER``: a refused token or no credits: kept until the user acts;
+- ``TRY_LATER``: an outage, a failing server, a cool-down (with its time, :func:`cool_down`);
+- ``UNKNOWN``: the answer was lost after the request went out (a timeout, a cut connection, a
+  gateway that gave up waiting): SMS.dk may have taken the text, so the delivery log is asked
+  before it is sent again.
+
+A leaf module: it knows only the client's exceptions.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+from .smsdk import (
+    SmsDkAuthenticationError,
+    SmsDkConnectionError,
+    SmsDkError,
+    SmsDkInsufficientCreditsError,
+    SmsDkRateLimitError,
+    SmsDkServerError,
+)
+
+# A gateway in front of SMS.dk that gave up waiting (502, 504) may have passed the text on.
+GATEWAY_STATUSES: Final = frozenset({502, 504})
+
+
+class Verdict(StrEnum):
+    """What an outcome means for the text."""
+
+    SENT = "sent"
+    REFUSED = "refused"
+    NEEDS_USER = "needs_user"
+    TRY_LATER = "try_later"
+    UNKNOWN = "unknown"
+
+    @property
+    def temporary(self) -> bool:
+        """Whether SMS.dk itself may take the text later, with nobody doing anything."""
+        return self in (Verdict.TRY_LATER, Verdict.UNKNOWN)
+
+    @property
+    def keeps(self) -> bool:
+        """Whether the outbox keeps a text that met it (rather than give the text up)."""
+        return self.temporary or self is Verdict.NEEDS_USER
+
+
+def classify(err: SmsDkError) -> Verdict:
+    """The verdict on the error *err* of one request (a request without one: ``SENT``)."""
+    if (isinstance(err, SmsDkConnectionError) and err.may_have_arrived) or (
+        isinstance(err, SmsDkServerError) and err.http_status in GATEWAY_STATUSES
+    ):
+        return Verdict.UNKNOWN
+    if isinstance(err, SmsDkAuthenticationError | SmsDkInsufficientCreditsError):
+        return Verdict.NEEDS_USER
+    if isinstance(err, SmsDkConnectionError | SmsDkServerError | SmsDkRateLimitError):
+        return Verdict.TRY_LATER
+    return Verdict.REFUSED
+
+
+def classify_lookup(err: SmsDkError) -> Verdict:
+    """The verdict on a text whose lost answer could not be looked up in the log (*err*).
+
+    Never ``REFUSED``: a log that cannot be read says nothing of the text, which waits to be
+    looked up again (the user's action, for a refused token).
+    """
+    verdict = classify(err)
+    return Verdict.TRY_LATER if verdict in (Verdict.REFUSED, Verdict.UNKNOWN) else verdict
+
+
+def cool_down(err: SmsDkError | None) -> float | None:
+    """The seconds SMS.dk asked to wait (a 429 with Retry-After), if it named them."""
+    return err.retry_after if isinstance(err, SmsDkRateLimitError) else None
