@@ -1,10 +1,10 @@
 """A local SMS.dk API simulator: an aiohttp application that answers like api.sms.dk/v1.
 
-It mirrors what is known of the real API (see the shared reference notes): the exact response
-codes, HTTP statuses and message texts of the official table, the captured answer shapes of send
-and listlog, and delivery reports by GET to the dlrUrl. Where the real behaviour is unknown the
-simulator makes a choice and says so in a comment. It shares no code with the integration, so
-that it can serve as an independent witness in tests.
+It mirrors what is known of the real API (see docs/smsdk-api.md): the exact response codes, HTTP
+statuses and message texts of the official table, the answer shapes of send and listlog, and
+delivery reports by GET to the dlrUrl. Where the real behaviour is unknown the simulator makes a
+choice and says so in a comment; docs/smsdk-api.md, "What the simulator guesses", lists them all.
+It shares no code with the integration, so that it can serve as an independent witness in tests.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Typed results of the SMS.dk API, parsed defensively.
 
-The API's answers are only partly documented (see the project's reference notes): receivers come as
-numbers or strings, amounts as numbers or numeric strings, and fields may be missing or added. The
-parsers here accept every shape seen in the wild and ignore what they do not know.
+The API's answers are only partly documented (see docs/smsdk-api.md, "Answer shapes" and "Tolerant
+parsing"): receivers come as numbers or strings, amounts as numbers or numeric strings, and fields
+may be missing or added. The parsers here accept every shape seen in the wild and ignore what they
+do not know.
 """
 
 from __future__ import annotations
