@@ -155,7 +155,7 @@ FLOW_BASES = {
     "RepairsFlow": "repairs",
     "ConfirmRepairFlow": "repairs",
 }
-# outbox_events.py files a kept text's repair issue as f"text_{status}"; the outbox calls it with
+# outbox/notices.py files a kept text's repair issue as f"text_{status}"; the outbox calls it with
 # the statuses "expired" (given up after a day) and "failed" (refused when sent again).
 DYNAMIC_KEYS = {"text_expired", "text_failed"}
 
