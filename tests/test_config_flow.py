@@ -183,7 +183,7 @@ async def test_reconfigure_flow(
 
 
 async def test_reconfigure_flow_advanced_url(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """The advanced section of reconfiguration moves the entry to another API address."""
     other = SmsDkSimulator()

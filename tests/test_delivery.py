@@ -31,7 +31,8 @@ def listlog_count(simulator: SmsDkSimulator) -> int:
     return sum(r.path == "/v1/sms/listlog" for r in simulator.requests)
 
 
-async def test_no_text_yet(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_no_text_yet(hass: HomeAssistant) -> None:
     """Before the first text the status is unknown, without attributes."""
     state = hass.states.get(LAST)
     assert state is not None
@@ -144,11 +145,9 @@ async def test_gives_up_after_some_hours(
     assert timedelta(seconds=600 * 60) > FOLLOW_FOR
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_polling_survives_an_outage(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """A failed log read is tried again at the next poll."""
     await send_sms(hass, MOR)
@@ -162,11 +161,9 @@ async def test_polling_survives_an_outage(
     assert hass.states.get(LAST).state == "delivered"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_scheduled_text_is_followed_from_its_time(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """A scheduled text is not polled before it is due."""
     from homeassistant.util import dt as dt_util
@@ -253,8 +250,9 @@ async def test_forged_reports_change_nothing(
     assert hass.states.get(LAST).state == "pending"  # SMS.dk says pending, whatever the call said
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_no_external_url_means_no_dlr_url(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """Without an address SMS.dk can reach, texts go without dlrUrl (polling only)."""
     await send_sms(hass, MOR)
@@ -300,7 +298,7 @@ async def test_corrupt_storage_is_ignored(
 
 
 async def test_remembers_a_bounded_number(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """Only the most recent texts are remembered."""
     tracker = init_integration.runtime_data.tracker
@@ -367,9 +365,8 @@ async def test_simultaneous_reports_read_once(
     assert listlog_count(simulator) == reads + 1
 
 
-async def test_last_is_the_last_sent_not_the_latest_scheduled(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_last_is_the_last_sent_not_the_latest_scheduled(hass: HomeAssistant) -> None:
     """A text scheduled for later does not hide the text sent after it."""
     from homeassistant.util import dt as dt_util
 

@@ -56,11 +56,9 @@ async def test_a_cool_down_is_not_cut_short_by_a_credit_read(
     assert len(simulator.messages) == 1
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_an_absurd_retry_after_is_bounded(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """A Retry-After of a trillion seconds keeps the text (no crash) and waits at most a day."""
     simulator.faults.page_status = 429
@@ -75,11 +73,9 @@ async def test_an_absurd_retry_after_is_bounded(
     assert len(simulator.messages) == 1
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_an_empty_log_means_not_there(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """SMS.dk's "Nothing to return" (1033) for the log: the lost text is not there; sent once."""
     simulator.faults.drop_connection = True
@@ -93,10 +89,10 @@ async def test_an_empty_log_means_not_there(
     assert len(simulator.messages) == 1
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_an_odd_log_error_makes_the_text_wait_not_fail(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
 ) -> None:
@@ -154,7 +150,7 @@ async def test_send_again_with_partial_success_keeps_the_rest(
 
 
 async def test_an_old_tracker_ignores_late_news(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """After an unload, news reaching the old tracker (a try that ended late) changes nothing:
     no event, no state, no poll, no write."""
@@ -180,11 +176,9 @@ async def test_an_old_tracker_ignores_late_news(
     assert hass.states.get("event.mor_delivery").state == "unavailable"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_the_back_off_for_the_user_starts_at_30_s_after_an_outage(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """Tries during an outage do not count towards the back-off for a refused token or no
     credits: that one starts at 30 s, as the README says."""

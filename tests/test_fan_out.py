@@ -7,7 +7,7 @@ import time
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+import pytest
 
 from custom_components.sms_dk.dispatch import FAN_OUT
 from tests.helpers import send_sms, tick
@@ -17,8 +17,9 @@ from tests.simulator import SmsDkSimulator
 NUMBERS = [f"45401000{n:02d}" for n in range(20)]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_twenty_recipients_at_100_ms_go_in_about_five_round_trips(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """20 recipients, SMS.dk answering after 100 ms: about 5 round trips (0.5 s), not 20 (2 s);
     never more than FAN_OUT requests at once."""
@@ -48,11 +49,9 @@ async def test_twenty_recipients_at_100_ms_go_in_about_five_round_trips(
     assert sorted(int(m.receiver) for m in simulator.messages) == [int(n) for n in NUMBERS]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_an_outage_midway_stops_the_rest_at_once(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """When SMS.dk fails midway, no further request starts; the unsent recipients are kept in
     their order and sent once each later."""
@@ -66,11 +65,9 @@ async def test_an_outage_midway_stops_the_rest_at_once(
     assert sorted(str(m.receiver) for m in simulator.messages) == NUMBERS[:10]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_a_cool_down_stops_the_rest_at_once(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """A cool-down: no request beyond those already under way, and it is waited out exactly."""
     simulator.faults.cooldown = 30
@@ -85,8 +82,9 @@ async def test_a_cool_down_stops_the_rest_at_once(
     assert sorted(str(m.receiver) for m in simulator.messages) == NUMBERS[:10]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_order_per_recipient_across_texts(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """Texts sent at the same time reach each recipient in the order they were sent."""
     simulator.faults.delay = 0.02

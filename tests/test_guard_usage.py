@@ -117,7 +117,6 @@ async def test_many_texts_keep_the_counts_small(
 
 async def test_counts_survive_a_restart(
     hass: HomeAssistant,
-    simulator: SmsDkSimulator,
     init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
@@ -136,8 +135,9 @@ async def test_counts_survive_a_restart(
     assert hass.states.get(SPENT).state == "2"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_defaults_never_stop_a_household(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """100 an hour and 500 a day by default."""
     simulator.credits = 1000
@@ -147,11 +147,9 @@ async def test_defaults_never_stop_a_household(
         await send_sms(hass, MOR)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_usage_sensors_count_each_accepted_text_once(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """Texts sent and credits spent: totals that only grow, for statistics; outbox retries and
     lost answers count once; rejected recipients not at all."""

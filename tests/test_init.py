@@ -109,7 +109,6 @@ async def test_setup_during_an_outage_keeps_texts(
     ],
 )
 async def test_credit_refresh_failures_are_explained(
-    hass: HomeAssistant,
     simulator: SmsDkSimulator,
     init_integration: MockConfigEntry,
     fault: str,

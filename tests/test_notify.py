@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 import re
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.notify import (
     ATTR_MESSAGE,
     ATTR_TITLE,
@@ -45,12 +44,8 @@ async def test_entities_per_recipient(
     assert hass.states.get(MOR_ENTITY).attributes["friendly_name"] == "Mor SMS"
 
 
-async def test_send_message_to_recipient(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
-) -> None:
+@pytest.mark.usefixtures("init_integration", "freezer")
+async def test_send_message_to_recipient(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """notify.send_message sends one text, title joined, and records the time."""
     now = dt_util.utcnow()
     await hass.services.async_call(
@@ -76,9 +71,8 @@ async def test_send_message_to_recipient(
     assert hass.states.get(FAR_ENTITY).state == STATE_UNKNOWN
 
 
-async def test_send_message_rejected(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_send_message_rejected(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """A receiver SMS.dk rejects is an error naming it, and no time is recorded."""
     simulator.invalid_receivers.add(MOR)
     with pytest.raises(HomeAssistantError) as err:
@@ -95,8 +89,9 @@ async def test_send_message_rejected(
     assert hass.states.get(MOR_ENTITY).state == STATE_UNKNOWN
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_send_message_during_an_outage_is_kept(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """An outage does not fail the action (an automation goes on): the text is kept."""
     simulator.faults.server_error = True
@@ -110,9 +105,8 @@ async def test_send_message_during_an_outage_is_kept(
     assert simulator.messages == []
 
 
-async def test_classic_notify_with_targets(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_classic_notify_with_targets(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """notify.sms_dk sends to the target numbers, with the data options."""
     scheduled = dt_util.now() + timedelta(hours=2)
     await hass.services.async_call(
@@ -140,8 +134,9 @@ async def test_classic_notify_with_targets(
         assert dt_util.parse_datetime(body["scheduled"]) == scheduled.replace(microsecond=0)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_classic_notify_without_target_sends_to_everyone(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """With no target, every saved recipient gets the text."""
     await hass.services.async_call(
@@ -150,9 +145,8 @@ async def test_classic_notify_without_target_sends_to_everyone(
     assert sorted(r.json["receiver"] for r in simulator.sends) == sorted([int(MOR), int(FAR)])
 
 
-async def test_classic_notify_bad_data(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_classic_notify_bad_data(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """Bad data is refused before any request, with its own message."""
     cases = [
         ({"format": "latin1"}, '"latin1" is not an encoding: use auto, gsm or unicode'),
@@ -183,8 +177,9 @@ async def test_classic_notify_bad_data(
     assert simulator.sends == []
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_classic_notify_partial_failure(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """The accepted receivers get the text; the error names the rejected one."""
     simulator.invalid_receivers.add(FAR)
@@ -237,7 +232,7 @@ async def test_classic_notify_follows_the_entry(
 
 
 async def test_classic_notify_with_nobody_to_send_to(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """No target and no saved recipient is a clear error."""
     for subentry_id in list(init_integration.subentries):
@@ -249,9 +244,8 @@ async def test_classic_notify_with_nobody_to_send_to(
     assert str(err.value) == "No recipient: give a phone number or save a recipient first"
 
 
-async def test_classic_notify_is_not_set_up_from_yaml(
-    hass: HomeAssistant, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_classic_notify_is_not_set_up_from_yaml(hass: HomeAssistant) -> None:
     """The classic action comes from the UI entry only; a YAML platform or a stale entry id
     creates nothing."""
     assert await async_get_service(hass, {}, None) is None
@@ -259,7 +253,7 @@ async def test_classic_notify_is_not_set_up_from_yaml(
 
 
 async def test_unload_before_the_classic_action_exists(
-    hass: HomeAssistant, simulator: SmsDkSimulator, config_entry: MockConfigEntry
+    hass: HomeAssistant, config_entry: MockConfigEntry
 ) -> None:
     """An entry unloaded right after set-up leaves no classic action behind."""
     config_entry.add_to_hass(hass)
@@ -270,7 +264,7 @@ async def test_unload_before_the_classic_action_exists(
 
 
 async def test_classic_action_registered_after_unload_is_not(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """If the notify integration registers the action only after the entry unloaded (its set-up
     runs in a task of its own), nothing is registered."""

@@ -101,11 +101,11 @@ async def test_send_again_refused_again_keeps_the_repair(
     assert init_integration.runtime_data.outbox.not_sent.get(issue.data["text_id"]) is not None
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_send_again_during_an_outage_keeps_it_in_the_outbox(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Sent again while SMS.dk is away, the text joins the outbox like any other."""
@@ -197,11 +197,11 @@ async def test_not_sent_texts_survive_a_restart_and_are_bounded(
     assert kept.prepared.text == "anden"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_a_scheduled_text_sent_again_after_its_time_goes_now(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A scheduled text given up and sent again after its time goes at once, unscheduled."""

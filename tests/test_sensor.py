@@ -53,9 +53,8 @@ async def test_credits_sensor(
     assert hass.states.get(CREDITS).state == "12.5"
 
 
-async def test_queued_texts_is_diagnostic(
-    hass: HomeAssistant, init_integration: MockConfigEntry, entity_registry: er.EntityRegistry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_queued_texts_is_diagnostic(entity_registry: er.EntityRegistry) -> None:
     """How many texts wait is health information: a diagnostic entity."""
     entry = entity_registry.async_get("sensor.sms_dk_queued_texts")
     assert entry.entity_category is EntityCategory.DIAGNOSTIC
@@ -63,11 +62,11 @@ async def test_queued_texts_is_diagnostic(
         assert entity_registry.async_get(entity_id).entity_category is None
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_credits_unavailable_and_back(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """An outage makes the sensor unavailable, logged once; recovery is logged once."""
