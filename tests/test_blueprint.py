@@ -29,9 +29,10 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.sms_dk.delivery import EVENT_DELIVERY_STATUS
 from tests.conftest import FAR, MOR
 from tests.simulator import SmsDkSimulator
+
+EVENT_DELIVERY_STATUS = "sms_dk_delivery_status"  # the event automations listen for
 
 # A run that never ends must fail its test, not hang the suite.
 pytestmark = pytest.mark.timeout(60)

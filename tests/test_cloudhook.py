@@ -30,12 +30,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_dk.const import CONF_API_TOKEN, DOMAIN
-from custom_components.sms_dk.reports import CONF_CLOUDHOOK_URL
 from tests.conftest import MOR
 from tests.helpers import send_sms
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 
 CLOUD = "homeassistant.components.cloud"
+# Where the entry keeps its cloudhook (stored in the entry: existing installs have it there).
+CONF_CLOUDHOOK_URL = "cloudhook_url"
 HOOK = "https://hooks.nabu.casa/sms-dk-first"
 OTHER_HOOK = "https://hooks.nabu.casa/sms-dk-second"
 EXTERNAL = "https://sms.example.dk"

@@ -17,11 +17,11 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_dk.const import DOMAIN
-from custom_components.sms_dk.delivery import EVENT_DELIVERY_STATUS, FOLLOW_FOR
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
 
+EVENT_DELIVERY_STATUS = "sms_dk_delivery_status"  # the event automations listen for
 LAST = "sensor.sms_dk_last_delivery_status"
 MOR_STATUS = "sensor.mor_delivery_status"
 FAR_STATUS = "sensor.far_delivery_status"
@@ -127,22 +127,29 @@ async def test_polling_backs_off_and_stops(
     assert listlog_count(simulator) == before
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_gives_up_after_some_hours(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
-    """A status that never comes is not polled for ever."""
+    """A status that never comes is not polled for ever: the log is read for up to 6 hours
+    after the text (as the README says), and never after."""
     simulator.set_outcome(MOR, 8)  # buffered: not final
     await send_sms(hass, MOR)
     await tick(hass, freezer, 5)
     await simulator.advance()
-    for _ in range(60):
-        await tick(hass, freezer, 600)
+    for _ in range(30):
+        await tick(hass, freezer, 600)  # 5 hours
+    before = listlog_count(simulator)
+    for _ in range(5):
+        await tick(hass, freezer, 600)  # 5 hours 50 minutes
+    assert listlog_count(simulator) > before  # still read in the sixth hour
+    for _ in range(2):
+        await tick(hass, freezer, 600)  # past 6 hours
+    before = listlog_count(simulator)
+    for _ in range(24):
+        await tick(hass, freezer, 600)  # 4 hours more
+    assert listlog_count(simulator) == before
     assert hass.states.get(LAST).state == "buffered"
-    assert not init_integration.runtime_data.tracker.polling
-    assert timedelta(seconds=600 * 60) > FOLLOW_FOR
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -19,6 +19,8 @@ from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
 from tests.test_repairs import choose, refused_later, start_fix
 
+EVENT_DELIVERY_STATUS = "sms_dk_delivery_status"  # the event automations listen for
+
 
 def log_reads(simulator: SmsDkSimulator) -> int:
     return sum(r.path == "/v1/sms/listlog" for r in simulator.requests)
@@ -156,8 +158,6 @@ async def test_an_old_tracker_ignores_late_news(
     no event, no state, no poll, no write."""
     from homeassistant.util import dt as dt_util
     from pytest_homeassistant_custom_component.common import async_capture_events
-
-    from custom_components.sms_dk.delivery import EVENT_DELIVERY_STATUS
 
     tracker = init_integration.runtime_data.tracker
     assert await hass.config_entries.async_unload(init_integration.entry_id)

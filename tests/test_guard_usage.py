@@ -13,11 +13,11 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.sms_dk.const import CONF_MAX_PER_DAY, CONF_MAX_PER_HOUR, DOMAIN
-from custom_components.sms_dk.guard import EVENT_SPEND_LIMIT, spend_limit_issue_id
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
 
+EVENT_SPEND_LIMIT = "sms_dk_spend_limit"  # the event automations listen for
 TEXTS = "sensor.sms_dk_texts_sent"
 SPENT = "sensor.sms_dk_credits_spent"
 
@@ -57,7 +57,7 @@ async def test_the_text_over_a_limit_is_refused(
         " with ignore_limit for an emergency"
     )
     assert len(simulator.sends) == 2
-    issue = issue_registry.async_get_issue(DOMAIN, spend_limit_issue_id(init_integration.entry_id))
+    issue = issue_registry.async_get_issue(DOMAIN, f"spend_limit_{init_integration.entry_id}")
     assert issue is not None
     assert issue.translation_key == "spend_limit"
     assert [e.data for e in events] == [

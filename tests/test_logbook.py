@@ -25,12 +25,12 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-from custom_components.sms_dk.delivery import EVENT_DELIVERY_STATUS
-from custom_components.sms_dk.outbox_events import EVENT_OUTBOX
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
 
+EVENT_DELIVERY_STATUS = "sms_dk_delivery_status"  # the event automations listen for
+EVENT_OUTBOX = "sms_dk_outbox"  # the event automations listen for
 ENTRY_ID = "01SMSDKENTRY"  # the conftest entry's
 STRANGER = "4530405060"  # a valid Danish number that is no saved recipient
 

@@ -20,11 +20,11 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.sms_dk.const import DOMAIN
-from custom_components.sms_dk.outbox_events import EVENT_OUTBOX
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
 
+EVENT_OUTBOX = "sms_dk_outbox"  # the event automations listen for
 QUEUED = "sensor.sms_dk_queued_texts"
 TEXT = "Fryseren er for varm"
 
