@@ -363,11 +363,14 @@ async def test_cool_down(client: SmsDkClient, simulator: SmsDkSimulator) -> None
     assert err.value.retry_after == 42
 
 
-async def test_unknown_endpoint(client: SmsDkClient) -> None:
-    """An endpoint the API does not have answers 1051."""
+async def test_unknown_endpoint(session: aiohttp.ClientSession, simulator: SmsDkSimulator) -> None:
+    """An endpoint the API does not have answers 1051 (an API address with a path of its own
+    makes every endpoint one the API does not have)."""
+    client = SmsDkClient(session, DEMO_TOKEN, base_url=f"{simulator.url}/v1/no/such")
     with pytest.raises(SmsDkNotFoundError) as err:
-        await client._request("GET", "no/such/endpoint")
+        await client.get_credits()
     assert (err.value.code, err.value.http_status) == (1051, 404)
+    assert simulator.requests[-1].path == "/v1/no/such/v1/user/getcreditvalue"
 
 
 # --- every documented code, from canned answers ----------------------------------------------
