@@ -89,6 +89,39 @@ async def test_setup_during_an_outage_keeps_texts(
 
 
 @pytest.mark.parametrize(
+    ("fault", "value"),
+    [
+        ("delay", 60.0),  # no answer: longer than the 15 s timeout
+        ("drop_connection", True),
+        ("page_status", 503),
+        ("cooldown", 30),
+        ("malformed_json", True),  # an answer that is not SMS.dk's
+    ],
+)
+async def test_an_outage_does_not_stop_the_set_up(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    fault: str,
+    value: object,
+) -> None:
+    """No answer, no connection, a 5xx page, a cool-down or an answer that is not SMS.dk's:
+    the entry loads (rather than retrying later), says so once, and the credits sensor is
+    unavailable. (That texts are kept then: test_setup_during_an_outage_keeps_texts.)"""
+    setattr(simulator.faults, fault, value)
+    config_entry.add_to_hass(hass)
+    assert await ticking(hass, freezer, hass.config_entries.async_setup(config_entry.entry_id), 1)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert caplog.text.count("SMS.dk cannot be reached now") == 1
+    assert hass.states.get("sensor.sms_dk_credits").state == STATE_UNAVAILABLE
+    if fault == "delay":
+        await ticking(hass, freezer, asyncio.sleep(60), 1)  # the late answer, to nobody
+
+
+@pytest.mark.parametrize(
     ("fault", "value", "message"),
     [
         ("server_error", True, "SMS.dk has a problem on its side (HTTP 500). Try again later"),
