@@ -196,11 +196,7 @@ async def test_token_revoked_while_running_starts_reauth(
     ],
 )
 async def test_each_client_error_is_explained(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    error: SmsDkError,
-    key: str,
-    placeholders: dict[str, str],
+    init_integration: MockConfigEntry, error: SmsDkError, key: str, placeholders: dict[str, str]
 ) -> None:
     """Each error of the client reaches the user as a message of its own (translated), with
     SMS.dk's code and words where it gave them."""
