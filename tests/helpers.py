@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from datetime import timedelta
+from enum import Enum
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotSerializer
+from syrupy.extensions.amber import AmberSnapshotExtension
 
 from custom_components.sms_dk.const import DOMAIN
 
@@ -70,3 +73,50 @@ def get_device(
     if hasattr(registry, "async_get_device_by_identifier"):
         return registry.async_get_device_by_identifier(identifier, config_entry_id)
     return registry.async_get_device(identifiers={identifier})
+
+
+def _plain_keys[M: Mapping[Any, Any]](mapping: M) -> M:
+    """*mapping* with enum keys as the strings they equal.
+
+    Newer releases write state attributes and capabilities with keys such as
+    EntityStateAttribute.FRIENDLY_NAME, older ones "friendly_name": the same key to every
+    reader, which a snapshot would show differently.
+    """
+    plain = {
+        key.value if isinstance(key, Enum) and isinstance(key, str) else key: value
+        for key, value in mapping.items()
+    }
+    return type(mapping)(plain)
+
+
+class _EntitySnapshotSerializer(HomeAssistantSnapshotSerializer):
+    """Home Assistant's serializer, giving the same snapshot on every supported release."""
+
+    @classmethod
+    def _serializable_state(cls, data: State) -> Any:
+        serialized = super()._serializable_state(data)
+        serialized["attributes"] = _plain_keys(serialized["attributes"])
+        return serialized
+
+    @classmethod
+    def _serializable_entity_registry_entry(cls, data: er.RegistryEntry) -> Any:
+        serialized = super()._serializable_entity_registry_entry(data)
+        if serialized["capabilities"] is not None:
+            serialized["capabilities"] = _plain_keys(serialized["capabilities"])
+        if isinstance(serialized["aliases"], set):
+            # Before entity registry version 1.22 the aliases were a set of the user's own (the
+            # entity's name counting besides); since, a list in the user's order, with the name as
+            # None. Home Assistant's own migration of stored entries: the name first, then the set.
+            serialized["aliases"] = [None, *sorted(serialized["aliases"])]
+        return serialized
+
+
+class EntitySnapshotExtension(AmberSnapshotExtension):
+    """Snapshots of registry entries and states as Home Assistant's own tests take them.
+
+    Home Assistant's serializer leaves out what differs from run to run (ids, times, contexts);
+    the files stay syrupy's own, in tests/__snapshots__/ with the others (see the snapshot
+    fixture in tests/conftest.py). Use it as ``snapshot.use_extension(EntitySnapshotExtension)``.
+    """
+
+    serializer_class = _EntitySnapshotSerializer

@@ -29,9 +29,10 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.sms_dk.tracking import EVENT_DELIVERY_STATUS
 from tests.conftest import FAR, MOR
 from tests.simulator import SmsDkSimulator
+
+EVENT_DELIVERY_STATUS = "sms_dk_delivery_status"  # the event automations listen for
 
 # A run that never ends must fail its test, not hang the suite.
 pytestmark = pytest.mark.timeout(60)
@@ -46,6 +47,8 @@ ESCALATED = "test_alarm_escalated"
 WAIT = 300  # the default wait for a delivery report: 5 minutes
 # Where the tasks of an automation's run start.
 RUN_CODE = ("homeassistant/components/automation/__init__.py", "homeassistant/helpers/script.py")
+# Where the tasks of the simulator's HTTP server start: one for each connection it keeps open.
+SERVER_CODE = ("aiohttp/web_protocol.py",)
 # How many turns of the loop nothing may change before a settle is over.
 QUIET = 20
 
@@ -106,10 +109,15 @@ def config_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def runs(task: asyncio.Task[Any], files: tuple[str, ...]) -> bool:
+    """Whether *task* was started from code in one of *files*."""
+    code = getattr(task.get_coro(), "cr_code", None)
+    return code is not None and code.co_filename.endswith(files)
+
+
 def part_of_a_run(task: asyncio.Task[Any]) -> bool:
     """Whether *task* is an automation's run (the trigger's task, or its script's)."""
-    code = getattr(task.get_coro(), "cr_code", None)
-    return code is not None and code.co_filename.endswith(RUN_CODE)
+    return runs(task, RUN_CODE)
 
 
 class Alarm:
@@ -151,7 +159,11 @@ class Alarm:
             await self.settle()
 
     def _pending(self) -> list[asyncio.Task[Any]]:
-        return [t for t in self.hass._tasks | self.hass._background_tasks if not t.done()]
+        """Every task still running, but the test's own and the simulator's server's (each
+        connection it keeps open is a task: the client's side of a request is pending as well
+        while it is answered)."""
+        this = asyncio.current_task()
+        return [t for t in asyncio.all_tasks() if t is not this and not runs(t, SERVER_CODE)]
 
     @property
     def running(self) -> bool:

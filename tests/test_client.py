@@ -256,9 +256,8 @@ async def test_sender_names(client: SmsDkClient, simulator: SmsDkSimulator) -> N
     assert [n.name for n in names] == list(simulator.sender_names)
 
 
-async def test_log_follows_delivery(
-    simulator: SmsDkSimulator, session: aiohttp.ClientSession
-) -> None:
+@pytest.mark.usefixtures("socket_enabled")  # the test runs a simulator of its own
+async def test_log_follows_delivery(session: aiohttp.ClientSession) -> None:
     """The log shows a message pending, then delivered, with a Danish-time timestamp."""
     now = datetime(2026, 8, 23, 10, 33, 57, tzinfo=UTC)
     sim = SmsDkSimulator(now=lambda: now, dlr_delay=5)
@@ -364,11 +363,14 @@ async def test_cool_down(client: SmsDkClient, simulator: SmsDkSimulator) -> None
     assert err.value.retry_after == 42
 
 
-async def test_unknown_endpoint(client: SmsDkClient, simulator: SmsDkSimulator) -> None:
-    """An endpoint the API does not have answers 1051."""
+async def test_unknown_endpoint(session: aiohttp.ClientSession, simulator: SmsDkSimulator) -> None:
+    """An endpoint the API does not have answers 1051 (an API address with a path of its own
+    makes every endpoint one the API does not have)."""
+    client = SmsDkClient(session, DEMO_TOKEN, base_url=f"{simulator.url}/v1/no/such")
     with pytest.raises(SmsDkNotFoundError) as err:
-        await client._request("GET", "no/such/endpoint")
+        await client.get_credits()
     assert (err.value.code, err.value.http_status) == (1051, 404)
+    assert simulator.requests[-1].path == "/v1/no/such/v1/user/getcreditvalue"
 
 
 # --- every documented code, from canned answers ----------------------------------------------
@@ -807,9 +809,8 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def test_refused_connection_sent_nothing(
-    session: aiohttp.ClientSession, socket_enabled: None
-) -> None:
+@pytest.mark.usefixtures("socket_enabled")
+async def test_refused_connection_sent_nothing(session: aiohttp.ClientSession) -> None:
     """A refused connection: nothing was sent, the text may be sent again at once."""
     client = SmsDkClient(session, DEMO_TOKEN, base_url=f"http://127.0.0.1:{_closed_port()}")
     with pytest.raises(SmsDkConnectionError) as err:

@@ -30,12 +30,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_dk.const import DOMAIN
-from custom_components.sms_dk.tracking import CONF_CLOUDHOOK_URL
 from tests.conftest import MOR
 from tests.helpers import send_sms
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 
 CLOUD = "homeassistant.components.cloud"
+# Where the entry keeps its cloudhook (stored in the entry: existing installs have it there).
+CONF_CLOUDHOOK_URL = "cloudhook_url"
 HOOK = "https://hooks.nabu.casa/sms-dk-first"
 OTHER_HOOK = "https://hooks.nabu.casa/sms-dk-second"
 EXTERNAL = "https://sms.example.dk"
@@ -191,11 +192,9 @@ async def test_cloudhook_made_once_and_sent(
     assert await dlr_url(hass, simulator) == HOOK
 
 
+@pytest.mark.usefixtures("cloud")
 async def test_report_relayed_by_cloud(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    config_entry: MockConfigEntry,
-    cloud: FakeCloud,
+    hass: HomeAssistant, simulator: SmsDkSimulator, config_entry: MockConfigEntry
 ) -> None:
     """Cloud hands SMS.dk's call at the cloudhook to the webhook: the log is read at once.
 
@@ -372,10 +371,7 @@ async def test_cloud_changes_are_followed(
 
 
 async def test_removal_deletes_the_cloudhook(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    config_entry: MockConfigEntry,
-    cloud: FakeCloud,
+    hass: HomeAssistant, config_entry: MockConfigEntry, cloud: FakeCloud
 ) -> None:
     """Removing the entry deletes its cloudhook."""
     await setup(hass, config_entry)
@@ -387,10 +383,7 @@ async def test_removal_deletes_the_cloudhook(
 
 
 async def test_removal_without_cloudhook_deletes_nothing(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    config_entry: MockConfigEntry,
-    cloud: FakeCloud,
+    hass: HomeAssistant, config_entry: MockConfigEntry, cloud: FakeCloud
 ) -> None:
     """An entry that never had a cloudhook asks Cloud for nothing."""
     cloud.active = False
@@ -402,7 +395,6 @@ async def test_removal_without_cloudhook_deletes_nothing(
 
 async def test_failing_delete_does_not_stop_removal(
     hass: HomeAssistant,
-    simulator: SmsDkSimulator,
     config_entry: MockConfigEntry,
     cloud: FakeCloud,
     caplog: pytest.LogCaptureFixture,

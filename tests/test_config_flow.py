@@ -12,7 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_dk.const import DOMAIN, ENV_API_URL
-from custom_components.sms_dk.smsdk import DEFAULT_BASE_URL
+from custom_components.sms_dk.smsdk import DEFAULT_BASE_URL, SmsDkClient
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 
 pytestmark = pytest.mark.usefixtures("enable_custom_integrations")
@@ -112,10 +112,7 @@ async def test_user_flow_errors_then_recovers(
 async def test_user_flow_unexpected_error(hass: HomeAssistant) -> None:
     """A bug in the client shows "unknown" rather than a stack trace in the form."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    with patch(
-        "custom_components.sms_dk.config_flow.SmsDkClient.get_credits",
-        side_effect=RuntimeError("boom"),
-    ):
+    with patch.object(SmsDkClient, "get_credits", side_effect=RuntimeError("boom")):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_API_TOKEN: DEMO_TOKEN}
         )
@@ -183,7 +180,7 @@ async def test_reconfigure_flow(
 
 
 async def test_reconfigure_flow_advanced_url(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """The advanced section of reconfiguration moves the entry to another API address."""
     other = SmsDkSimulator()

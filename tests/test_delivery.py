@@ -17,11 +17,11 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_dk.const import DOMAIN
-from custom_components.sms_dk.tracking.tracker import EVENT_DELIVERY_STATUS, FOLLOW_FOR
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
 
+EVENT_DELIVERY_STATUS = "sms_dk_delivery_status"  # the event automations listen for
 LAST = "sensor.sms_dk_last_delivery_status"
 MOR_STATUS = "sensor.mor_delivery_status"
 FAR_STATUS = "sensor.far_delivery_status"
@@ -31,7 +31,8 @@ def listlog_count(simulator: SmsDkSimulator) -> int:
     return sum(r.path == "/v1/sms/listlog" for r in simulator.requests)
 
 
-async def test_no_text_yet(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_no_text_yet(hass: HomeAssistant) -> None:
     """Before the first text the status is unknown, without attributes."""
     state = hass.states.get(LAST)
     assert state is not None
@@ -126,29 +127,34 @@ async def test_polling_backs_off_and_stops(
     assert listlog_count(simulator) == before
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_gives_up_after_some_hours(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
-    """A status that never comes is not polled for ever."""
+    """A status that never comes is not polled for ever: the log is read for up to 6 hours
+    after the text (as the README says), and never after."""
     simulator.set_outcome(MOR, 8)  # buffered: not final
     await send_sms(hass, MOR)
     await tick(hass, freezer, 5)
     await simulator.advance()
-    for _ in range(60):
-        await tick(hass, freezer, 600)
+    for _ in range(30):
+        await tick(hass, freezer, 600)  # 5 hours
+    before = listlog_count(simulator)
+    for _ in range(5):
+        await tick(hass, freezer, 600)  # 5 hours 50 minutes
+    assert listlog_count(simulator) > before  # still read in the sixth hour
+    for _ in range(2):
+        await tick(hass, freezer, 600)  # past 6 hours
+    before = listlog_count(simulator)
+    for _ in range(24):
+        await tick(hass, freezer, 600)  # 4 hours more
+    assert listlog_count(simulator) == before
     assert hass.states.get(LAST).state == "buffered"
-    assert not init_integration.runtime_data.tracker.polling
-    assert timedelta(seconds=600 * 60) > FOLLOW_FOR
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_polling_survives_an_outage(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """A failed log read is tried again at the next poll."""
     await send_sms(hass, MOR)
@@ -162,11 +168,9 @@ async def test_polling_survives_an_outage(
     assert hass.states.get(LAST).state == "delivered"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_scheduled_text_is_followed_from_its_time(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """A scheduled text is not polled before it is due."""
     from homeassistant.util import dt as dt_util
@@ -253,8 +257,9 @@ async def test_forged_reports_change_nothing(
     assert hass.states.get(LAST).state == "pending"  # SMS.dk says pending, whatever the call said
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_no_external_url_means_no_dlr_url(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """Without an address SMS.dk can reach, texts go without dlrUrl (polling only)."""
     await send_sms(hass, MOR)
@@ -300,7 +305,7 @@ async def test_corrupt_storage_is_ignored(
 
 
 async def test_remembers_a_bounded_number(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """Only the most recent texts are remembered."""
     tracker = init_integration.runtime_data.tracker
@@ -367,9 +372,8 @@ async def test_simultaneous_reports_read_once(
     assert listlog_count(simulator) == reads + 1
 
 
-async def test_last_is_the_last_sent_not_the_latest_scheduled(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_last_is_the_last_sent_not_the_latest_scheduled(hass: HomeAssistant) -> None:
     """A text scheduled for later does not hide the text sent after it."""
     from homeassistant.util import dt as dt_util
 

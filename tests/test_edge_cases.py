@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.notify.legacy import NOTIFY_SERVICES
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
@@ -13,11 +16,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_dk.const import CONF_MAX_PER_HOUR, DOMAIN
-from custom_components.sms_dk.sending import SendRequest
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
 from tests.test_repairs import choose, refused_later, start_fix
+
+EVENT_DELIVERY_STATUS = "sms_dk_delivery_status"  # the event automations listen for
 
 
 def log_reads(simulator: SmsDkSimulator) -> int:
@@ -25,16 +29,45 @@ def log_reads(simulator: SmsDkSimulator) -> int:
 
 
 async def test_a_send_after_unload_is_refused_and_not_counted(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
 ) -> None:
     """A text handed to an entry that is unloading gets a clear error; it uses no budget."""
-    data = init_integration.runtime_data
-    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    hass.config_entries.async_update_entry(init_integration, options={CONF_MAX_PER_HOUR: 2})
+    # The classic action as Home Assistant holds it: a call may reach it while the entry unloads.
+    service = hass.data[NOTIFY_SERVICES][DOMAIN][0]
+    simulator.faults.hold = asyncio.Event()
+    simulator.faults.only_paths = {"/v1/sms/send"}
+    first = hass.async_create_task(send_sms(hass, MOR, message="første"))
+    for _ in range(10000):
+        if simulator.sends:
+            break
+        await asyncio.sleep(0)
+    # The unload waits for the text under way; meanwhile the entry takes no new text.
+    unload = hass.async_create_task(hass.config_entries.async_unload(init_integration.entry_id))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert init_integration.state is ConfigEntryState.UNLOAD_IN_PROGRESS
     with pytest.raises(HomeAssistantError) as err:
-        await data.sender.async_send(SendRequest(receivers=(MOR,), message="Hej"))
+        await service.async_send_message("anden", target=[FAR])
     assert err.value.translation_key == "unloading"
-    assert not data.guard._sent or data.guard._sent[-1][1] == 0  # given back
-    assert simulator.sends == []
+    assert len(simulator.sends) == 1
+    simulator.faults.hold.set()
+    assert (await first)["accepted"]
+    assert await unload
+    await tick(hass, freezer, 10)  # the counts are written
+    stored = hass_storage[f"{DOMAIN}.{init_integration.entry_id}.spend"]["data"]
+    assert sum(count for _, count in stored) == 1  # the text that went
+    # Set up again: of the hour's limit of 2, the refused text used none.
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+    await send_sms(hass, FAR, message="anden")
+    with pytest.raises(HomeAssistantError, match="the limit is 2"):
+        await send_sms(hass, FAR, message="tredje")
+    assert [m.message for m in simulator.messages] == ["første", "anden"]
 
 
 async def test_a_cool_down_is_not_cut_short_by_a_credit_read(
@@ -56,11 +89,9 @@ async def test_a_cool_down_is_not_cut_short_by_a_credit_read(
     assert len(simulator.messages) == 1
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_an_absurd_retry_after_is_bounded(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """A Retry-After of a trillion seconds keeps the text (no crash) and waits at most a day."""
     simulator.faults.page_status = 429
@@ -75,11 +106,9 @@ async def test_an_absurd_retry_after_is_bounded(
     assert len(simulator.messages) == 1
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_an_empty_log_means_not_there(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """SMS.dk's "Nothing to return" (1033) for the log: the lost text is not there; sent once."""
     simulator.faults.drop_connection = True
@@ -93,10 +122,10 @@ async def test_an_empty_log_means_not_there(
     assert len(simulator.messages) == 1
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_an_odd_log_error_makes_the_text_wait_not_fail(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
 ) -> None:
@@ -154,14 +183,12 @@ async def test_send_again_with_partial_success_keeps_the_rest(
 
 
 async def test_an_old_tracker_ignores_late_news(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """After an unload, news reaching the old tracker (a try that ended late) changes nothing:
     no event, no state, no poll, no write."""
     from homeassistant.util import dt as dt_util
     from pytest_homeassistant_custom_component.common import async_capture_events
-
-    from custom_components.sms_dk.tracking import EVENT_DELIVERY_STATUS
 
     tracker = init_integration.runtime_data.tracker
     assert await hass.config_entries.async_unload(init_integration.entry_id)
@@ -180,11 +207,9 @@ async def test_an_old_tracker_ignores_late_news(
     assert hass.states.get("event.mor_delivery").state == "unavailable"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_the_back_off_for_the_user_starts_at_30_s_after_an_outage(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """Tries during an outage do not count towards the back-off for a refused token or no
     credits: that one starts at 30 s, as the README says."""

@@ -44,9 +44,8 @@ def dk(recipient: str, number: str, credits_: float = 1.0) -> dict[str, Any]:
     return {"recipient": recipient, "number": number, "country": "DK", "credits": credits_}
 
 
-async def test_gsm_text(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_gsm_text(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """A GSM text to a number and a saved recipient: one part each, two credits."""
     response = await estimate(
         hass,
@@ -113,10 +112,10 @@ async def test_gsm_text(
         "not-replaced",
     ],
 )
+@pytest.mark.usefixtures("init_integration")
 async def test_encoding_and_parts(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     message: str,
     data: dict[str, Any],
     expected: tuple[str, int, int, int, list[dict[str, str]]],
@@ -149,9 +148,8 @@ async def test_replacement_follows_the_option(
     assert (response["encoding"], response["text"]) == ("gsm", 'Fryser: -12 C - "for varm"')
 
 
-async def test_every_problem_at_once(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_every_problem_at_once(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """Where send_sms raises on the first problem, the estimate lists them all, with send_sms's
     texts; duplicates are sent once, so they are listed but do not make the call invalid."""
     response = await estimate(
@@ -209,8 +207,9 @@ async def test_every_problem_at_once(
     assert simulator.sends == []
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_duplicates_alone_keep_the_call_valid(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """A number given twice is charged once: the estimate says so, and send_sms does so."""
     data = {"recipients": [MOR, "notify.mor_sms", "004522113344"], "message": "Hej"}
@@ -223,8 +222,9 @@ async def test_duplicates_alone_keep_the_call_valid(
     assert sent["credits"] == 1.0
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_foreign_numbers_have_no_known_price(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """Only Danish numbers have a known price: the total is unknown, the known part is summed."""
     response = await estimate(
@@ -244,9 +244,8 @@ async def test_foreign_numbers_have_no_known_price(
     assert response["valid"] is True
 
 
-async def test_nothing_valid_to_send_to(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_nothing_valid_to_send_to(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """With no valid recipient the estimate still answers: nothing to pay, nothing valid."""
     response = await estimate(hass, simulator, recipients=["12"], message="Hej")
     assert (response["recipients"], response["credits"], response["known_credits"]) == ([], 0, 0)
@@ -254,17 +253,17 @@ async def test_nothing_valid_to_send_to(
     assert response["valid"] is False
 
 
-async def test_empty_message_is_refused(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_empty_message_is_refused(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """An empty message has nothing to estimate: the same error as send_sms."""
     with pytest.raises(ServiceValidationError) as err:
         await estimate(hass, simulator, recipients=[MOR], message="   ")
     assert str(err.value) == "The message is empty"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_nothing_left_after_replacement(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """A text that replacement empties cannot be sent: the estimate says why."""
     response = await estimate(
@@ -274,8 +273,9 @@ async def test_nothing_left_after_replacement(
     assert (response["valid"], response["parts"], response["credits"]) == (False, 0, 0)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_estimate_only_answers_with_a_response(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """The action only makes sense with its response: Home Assistant refuses a call without."""
     before = len(simulator.requests)
@@ -317,11 +317,9 @@ async def check_against_send(
     ],
     ids=["gsm", "unicode", "replaced", "extension-2-parts", "gsm-10-parts", "forced-unicode"],
 )
+@pytest.mark.usefixtures("init_integration")
 async def test_estimate_matches_what_send_sms_charges(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    data: dict[str, Any],
+    hass: HomeAssistant, simulator: SmsDkSimulator, data: dict[str, Any]
 ) -> None:
     """For Danish numbers and saved recipients, the estimate is what SMS.dk then charges."""
     simulator.credits = 10**6
@@ -330,8 +328,9 @@ async def test_estimate_matches_what_send_sms_charges(
     )
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_known_credits_match_the_danish_part_of_the_charge(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """To Danish and foreign numbers, the known credits are what the Danish ones cost."""
     simulator.credits = 10**6
@@ -376,13 +375,9 @@ MESSAGES = (
     encoding=st.sampled_from(["auto", "gsm", "unicode"]),
     replace=st.booleans(),
 )
+@pytest.mark.usefixtures("init_integration")
 async def test_estimate_is_what_send_sms_charges(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    message: str,
-    encoding: str,
-    replace: bool,
+    hass: HomeAssistant, simulator: SmsDkSimulator, message: str, encoding: str, replace: bool
 ) -> None:
     """For any text to a Danish number, the estimate's parts and credits are the charge."""
     simulator.credits = 10**9
@@ -403,11 +398,9 @@ async def test_estimate_is_what_send_sms_charges(
         optional={"encoding": st.text(max_size=8), "replace_characters": st.text(max_size=5)},
     )
 )
+@pytest.mark.usefixtures("init_integration")
 async def test_estimate_takes_any_data(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    data: dict[str, Any],
+    hass: HomeAssistant, simulator: SmsDkSimulator, data: dict[str, Any]
 ) -> None:
     """Any data gives a response or one of Home Assistant's validation errors, never a request."""
     try:

@@ -3,25 +3,49 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
 
 from tests.conftest import FAR, MOR
-from tests.helpers import send_sms, tick
+from tests.helpers import EntitySnapshotExtension, send_sms, tick
 from tests.simulator import SmsDkSimulator
 
 ACCOUNT_EVENT = "event.sms_dk_delivery"
 MOR_EVENT = "event.mor_delivery"
 FAR_EVENT = "event.far_delivery"
 MOR_BUTTON = "button.mor_send_test_text"
+
+
+@pytest.mark.parametrize("platform", [Platform.BUTTON, Platform.EVENT])
+async def test_all_entities(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    platform: Platform,
+) -> None:
+    """The buttons and the event entities of the account and each recipient, as set up: names,
+    event types and states."""
+    with patch("custom_components.sms_dk.PLATFORMS", [platform]):
+        config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done()
+    await snapshot_platform(
+        hass,
+        entity_registry,
+        snapshot.use_extension(EntitySnapshotExtension),
+        config_entry.entry_id,
+    )
 
 
 def fired(hass: HomeAssistant, entity_id: str) -> tuple[str, dict[str, Any]]:
@@ -32,8 +56,9 @@ def fired(hass: HomeAssistant, entity_id: str) -> tuple[str, dict[str, Any]]:
     return attributes.pop("event_type"), attributes
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_event_entities_exist(
-    hass: HomeAssistant, init_integration: MockConfigEntry, entity_registry: er.EntityRegistry
+    hass: HomeAssistant, entity_registry: er.EntityRegistry
 ) -> None:
     """One for the account, one per recipient, with every step as an event type."""
     for entity_id in (ACCOUNT_EVENT, MOR_EVENT, FAR_EVENT):
@@ -52,10 +77,10 @@ async def test_event_entities_exist(
 
 
 @pytest.mark.parametrize(("outcome", "step"), [(1, "delivered"), (2, "rejected"), (8, "buffered")])
+@pytest.mark.usefixtures("init_integration")
 async def test_steps_through_polling(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     outcome: int,
     step: str,
@@ -101,11 +126,9 @@ async def test_step_through_a_delivery_report(
     assert fired(hass, FAR_EVENT)[0] == "delivered"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_queued_and_failed(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """Kept by the outbox: queued; refused for good later: failed, with the reason."""
     simulator.faults.server_error = True
@@ -119,9 +142,8 @@ async def test_queued_and_failed(
     assert "not a approved sender name" in attributes["reason"]
 
 
-async def test_rejected_at_once(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_rejected_at_once(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """A receiver SMS.dk refuses when the text is sent: rejected, with SMS.dk's reason."""
     simulator.invalid_receivers.add(FAR)
     await send_sms(hass, MOR, FAR)
@@ -131,8 +153,9 @@ async def test_rejected_at_once(
     assert fired(hass, MOR_EVENT)[0] == "sent"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_test_button_sends_one_text_to_its_recipient(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """The button sends one short, translated text to that recipient and nobody else; it shows
     like any other text."""
@@ -160,9 +183,8 @@ async def test_test_button_in_danish(
     assert simulator.sends[0].json["message"] == "Test fra Home Assistant: SMS.dk kan nå Mor."
 
 
-async def test_test_button_refused(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_test_button_refused(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """A refused recipient makes the press fail with SMS.dk's reason."""
     simulator.invalid_receivers.add(MOR)
     with pytest.raises(HomeAssistantError, match="Phone number is not valid"):
@@ -171,11 +193,9 @@ async def test_test_button_refused(
         )
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_an_undocumented_status_fires_nothing(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """A dlrStatus SMS.dk never documented is no step: the entity stays at "sent"."""
     simulator.set_outcome(MOR, 16)

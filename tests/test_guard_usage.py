@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -11,13 +10,17 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_dk.const import CONF_MAX_PER_DAY, CONF_MAX_PER_HOUR, DOMAIN
-from custom_components.sms_dk.sending import EVENT_SPEND_LIMIT, spend_limit_issue_id
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
 
+EVENT_SPEND_LIMIT = "sms_dk_spend_limit"  # the event automations listen for
 TEXTS = "sensor.sms_dk_texts_sent"
 SPENT = "sensor.sms_dk_credits_spent"
 
@@ -57,7 +60,7 @@ async def test_the_text_over_a_limit_is_refused(
         " with ignore_limit for an emergency"
     )
     assert len(simulator.sends) == 2
-    issue = issue_registry.async_get_issue(DOMAIN, spend_limit_issue_id(init_integration.entry_id))
+    issue = issue_registry.async_get_issue(DOMAIN, f"spend_limit_{init_integration.entry_id}")
     assert issue is not None
     assert issue.translation_key == "spend_limit"
     assert [e.data for e in events] == [
@@ -103,21 +106,27 @@ async def test_the_hour_passes(
 
 
 async def test_many_texts_keep_the_counts_small(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
 ) -> None:
     """Texts in the same minute share one count: what is kept does not grow with every text."""
     await limits(hass, init_integration, 0, 0)
     simulator.credits = 1000
     for _ in range(30):
-        await send_sms(hass, MOR)
-    guard = init_integration.runtime_data.guard
-    assert len(guard._sent) <= 2  # one minute, or two if the minute turned
-    assert guard.count_since(guard._sent[0][0] - timedelta(seconds=1)) == 30
+        await send_sms(hass, MOR)  # the clock stands still: all in one minute
+    await tick(hass, freezer, 10)  # written
+    stored = hass_storage[f"{DOMAIN}.{init_integration.entry_id}.spend"]["data"]
+    assert [count for _, count in stored] == [30]  # one count for the minute, not one per text
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+    assert diagnostics["spend_guard"] == {"last_hour": 30, "last_day": 30}
 
 
 async def test_counts_survive_a_restart(
     hass: HomeAssistant,
-    simulator: SmsDkSimulator,
     init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
@@ -136,8 +145,9 @@ async def test_counts_survive_a_restart(
     assert hass.states.get(SPENT).state == "2"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_defaults_never_stop_a_household(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """100 an hour and 500 a day by default."""
     simulator.credits = 1000
@@ -147,11 +157,9 @@ async def test_defaults_never_stop_a_household(
         await send_sms(hass, MOR)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_usage_sensors_count_each_accepted_text_once(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """Texts sent and credits spent: totals that only grow, for statistics; outbox retries and
     lost answers count once; rejected recipients not at all."""
@@ -179,7 +187,10 @@ async def test_usage_sensors_count_each_accepted_text_once(
 
 
 async def test_unreadable_stored_counts_are_ignored(
-    hass: HomeAssistant, config_entry: MockConfigEntry, hass_storage: dict[str, Any]
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
 ) -> None:
     """Broken stored counts start from zero rather than failing the set-up."""
     entry_id = config_entry.entry_id
@@ -196,5 +207,6 @@ async def test_unreadable_stored_counts_are_ignored(
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
-    assert config_entry.runtime_data.guard.count_since(config_entry.created_at) == 0
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, config_entry)
+    assert diagnostics["spend_guard"] == {"last_hour": 0, "last_day": 0}
     assert hass.states.get(TEXTS).state == "0"

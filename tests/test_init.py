@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_dk.const import CONF_DEFAULT_SENDER, DOMAIN
-from custom_components.sms_dk.errors import translation_for
 from custom_components.sms_dk.smsdk import (
     SmsDkApiError,
     SmsDkAuthenticationError,
+    SmsDkClient,
     SmsDkError,
     SmsDkInsufficientCreditsError,
     SmsDkMalformedResponseError,
@@ -24,7 +26,7 @@ from custom_components.sms_dk.smsdk import (
     SmsDkServerError,
 )
 from tests.conftest import MOR
-from tests.helpers import send_sms, tick
+from tests.helpers import send_sms, tick, ticking
 from tests.simulator import DEMO_TOKEN, Faults, SmsDkSimulator
 
 
@@ -87,6 +89,39 @@ async def test_setup_during_an_outage_keeps_texts(
 
 
 @pytest.mark.parametrize(
+    ("fault", "value"),
+    [
+        ("delay", 60.0),  # no answer: longer than the 15 s timeout
+        ("drop_connection", True),
+        ("page_status", 503),
+        ("cooldown", 30),
+        ("malformed_json", True),  # an answer that is not SMS.dk's
+    ],
+)
+async def test_an_outage_does_not_stop_the_set_up(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    fault: str,
+    value: object,
+) -> None:
+    """No answer, no connection, a 5xx page, a cool-down or an answer that is not SMS.dk's:
+    the entry loads (rather than retrying later), says so once, and the credits sensor is
+    unavailable. (That texts are kept then: test_setup_during_an_outage_keeps_texts.)"""
+    setattr(simulator.faults, fault, value)
+    config_entry.add_to_hass(hass)
+    assert await ticking(hass, freezer, hass.config_entries.async_setup(config_entry.entry_id), 1)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert caplog.text.count("SMS.dk cannot be reached now") == 1
+    assert hass.states.get("sensor.sms_dk_credits").state == STATE_UNAVAILABLE
+    if fault == "delay":
+        await ticking(hass, freezer, asyncio.sleep(60), 1)  # the late answer, to nobody
+
+
+@pytest.mark.parametrize(
     ("fault", "value", "message"),
     [
         ("server_error", True, "SMS.dk has a problem on its side (HTTP 500). Try again later"),
@@ -104,7 +139,7 @@ async def test_setup_during_an_outage_keeps_texts(
             True,
             "Could not reach SMS.dk. Check the network connection of Home Assistant",
         ),
-        ("delay", 0.3, "SMS.dk did not answer in time"),
+        ("delay", 60.0, "SMS.dk did not answer in time"),  # longer than the 15 s timeout
         ("cooldown", 42, "SMS.dk asks to wait 42 seconds before the next request (cool-down)"),
     ],
 )
@@ -112,21 +147,23 @@ async def test_credit_refresh_failures_are_explained(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
     init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
     fault: str,
     value: object,
     message: str,
 ) -> None:
     """A failed credit refresh keeps a translated, specific reason, and recovers."""
     coordinator = init_integration.runtime_data.coordinator
-    coordinator.client._timeout = 0.1
     setattr(simulator.faults, fault, value)
-    await coordinator.async_refresh()
+    # The frozen clock moves on while the refresh waits: an unanswered read times out.
+    await ticking(hass, freezer, coordinator.async_refresh(), step=1)
     assert not coordinator.last_update_success
     assert str(coordinator.last_exception) == message
     assert DEMO_TOKEN not in str(coordinator.last_exception)
 
     setattr(simulator.faults, fault, getattr(Faults(), fault))
-    await asyncio.sleep(0.4 if fault == "delay" else 0)
+    if fault == "delay":
+        await ticking(hass, freezer, asyncio.sleep(60), step=1)  # the late answer, to nobody
     await coordinator.async_refresh()
     assert coordinator.last_update_success
 
@@ -158,6 +195,15 @@ async def test_token_revoked_while_running_starts_reauth(
         (SmsDkServerError("x"), "server_error", {"http_status": "?"}),
     ],
 )
-def test_translation_for(error: SmsDkError, key: str, placeholders: dict[str, str]) -> None:
-    """Each client error has its own translated message and placeholders."""
-    assert translation_for(error) == (key, placeholders)
+async def test_each_client_error_is_explained(
+    init_integration: MockConfigEntry, error: SmsDkError, key: str, placeholders: dict[str, str]
+) -> None:
+    """Each error of the client reaches the user as a message of its own (translated), with
+    SMS.dk's code and words where it gave them."""
+    coordinator = init_integration.runtime_data.coordinator
+    with patch.object(SmsDkClient, "get_credits", side_effect=error):
+        await coordinator.async_refresh()
+    err = coordinator.last_exception
+    assert isinstance(err, HomeAssistantError)
+    assert (err.translation_key, err.translation_placeholders or {}) == (key, placeholders)
+    assert str(err) not in ("", key)  # the translated text

@@ -39,8 +39,9 @@ async def notify_with_data(hass: HomeAssistant, data: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("value", ["2026-02-30 10:00", "2026-13-01T00:00:00", "32.01.2027"])
+@pytest.mark.usefixtures("init_integration")
 async def test_impossible_dates_in_notify_data(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry, value: str
+    hass: HomeAssistant, simulator: SmsDkSimulator, value: str
 ) -> None:
     """An impossible date in notify data is a translated error naming it."""
     with pytest.raises(ServiceValidationError) as err:
@@ -61,13 +62,9 @@ async def test_impossible_dates_in_notify_data(
     ],
 )
 @pytest.mark.parametrize("way", ["send_sms", "notify"])
+@pytest.mark.usefixtures("init_integration")
 async def test_times_at_the_calendars_ends(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    value: str,
-    key: str,
-    way: str,
+    hass: HomeAssistant, simulator: SmsDkSimulator, value: str, key: str, way: str
 ) -> None:
     """Years and offsets at the extremes give a translated error, in both actions."""
     call = (
@@ -83,9 +80,8 @@ async def test_times_at_the_calendars_ends(
     assert simulator.sends == []
 
 
-async def test_a_year_ahead_is_the_limit(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_a_year_ahead_is_the_limit(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """A text may be scheduled up to a year ahead, not a minute more."""
     almost = dt_util.utcnow().replace(microsecond=0) + timedelta(days=365, minutes=-1)
     await send_sms(hass, MOR, scheduled=almost.isoformat())
@@ -240,10 +236,10 @@ async def call_and_check(
 )
 @PROPERTIES
 @given(data=st.data())
+@pytest.mark.usefixtures("init_integration")
 async def test_every_way_of_sending_takes_any_data(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     domain: str,
     service: str,
     strategy: st.SearchStrategy[dict[str, Any]],

@@ -25,12 +25,12 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-from custom_components.sms_dk.outbox import EVENT_OUTBOX
-from custom_components.sms_dk.tracking import EVENT_DELIVERY_STATUS
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
 
+EVENT_DELIVERY_STATUS = "sms_dk_delivery_status"  # the event automations listen for
+EVENT_OUTBOX = "sms_dk_outbox"  # the event automations listen for
 ENTRY_ID = "01SMSDKENTRY"  # the conftest entry's
 STRANGER = "4530405060"  # a valid Danish number that is no saved recipient
 
@@ -110,12 +110,9 @@ def outbox(status: Any, receivers: Any, **data: Any) -> tuple[str, dict[str, Any
     )
 
 
+@pytest.mark.usefixtures("logbook", "init_integration")
 async def test_delivery_lines(
-    hass: HomeAssistant,
-    logbook: None,
-    init_integration: MockConfigEntry,
-    hass_ws_client: WebSocketGenerator,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, freezer: FrozenDateTimeFactory
 ) -> None:
     """Every delivery status reads as a short line, naming a saved recipient by its title and
     any other number only by its first four digits (every user can read the logbook)."""
@@ -145,12 +142,9 @@ async def test_delivery_lines(
     assert not any(STRANGER in message for _, message in lines)
 
 
+@pytest.mark.usefixtures("logbook", "init_integration")
 async def test_outbox_lines(
-    hass: HomeAssistant,
-    logbook: None,
-    init_integration: MockConfigEntry,
-    hass_ws_client: WebSocketGenerator,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, freezer: FrozenDateTimeFactory
 ) -> None:
     """A text kept while SMS.dk is away: queued, then sent, given up or refused; one receiver
     by name, several by their count, and the reason of a text that was not sent."""
@@ -193,12 +187,9 @@ async def test_outbox_lines(
     ]
 
 
+@pytest.mark.usefixtures("logbook", "init_integration")
 async def test_malformed_events_still_read_sensibly(
-    hass: HomeAssistant,
-    logbook: None,
-    init_integration: MockConfigEntry,
-    hass_ws_client: WebSocketGenerator,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, freezer: FrozenDateTimeFactory
 ) -> None:
     """Events of a removed entry, or with missing or odd fields (older releases, other senders
     of the event), still give a line each; none is dropped and nothing fails."""
@@ -251,9 +242,9 @@ async def test_malformed_events_still_read_sensibly(
     ]
 
 
+@pytest.mark.usefixtures("logbook")
 async def test_lines_of_a_real_text(
     hass: HomeAssistant,
-    logbook: None,
     simulator: SmsDkSimulator,
     init_integration: MockConfigEntry,
     hass_ws_client: WebSocketGenerator,

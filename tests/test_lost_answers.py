@@ -6,7 +6,6 @@ import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_dk.outbox import lookup as dispatch
 from custom_components.sms_dk.smsdk import SmsDkClient
@@ -22,10 +21,10 @@ async def settle(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
 
 
 @pytest.mark.parametrize(("found", "expected"), [(True, 1), (False, 1)])
+@pytest.mark.usefixtures("init_integration")
 async def test_the_record_is_found_on_a_later_page(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     monkeypatch: pytest.MonkeyPatch,
     found: bool,
@@ -57,11 +56,9 @@ async def test_the_record_is_found_on_a_later_page(
     assert [r.json["offset"] for r in logs] == [0, 2]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_a_record_of_the_same_reference_from_elsewhere_is_not_it(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """A record with the caller's reference but another text (sent by another system) is not
     taken for the lost text: the text is sent."""
@@ -76,10 +73,10 @@ async def test_a_record_of_the_same_reference_from_elsewhere_is_not_it(
     assert [m.message for m in simulator.messages] == ["Test", "Indbrud"]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_many_accepted_batches_are_remembered_up_to_a_bound(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 import re
+from unittest.mock import patch
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.notify import (
     ATTR_MESSAGE,
     ATTR_TITLE,
@@ -13,21 +13,42 @@ from homeassistant.components.notify import (
     SERVICE_SEND_MESSAGE,
 )
 from homeassistant.components.notify.legacy import NOTIFY_SERVICES
-from homeassistant.const import ATTR_ENTITY_ID, CONF_API_TOKEN, STATE_UNKNOWN
+from homeassistant.const import ATTR_ENTITY_ID, CONF_API_TOKEN, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.sms_dk.const import DOMAIN
 from custom_components.sms_dk.notify import async_get_service
 from tests.conftest import FAR, MOR
+from tests.helpers import EntitySnapshotExtension
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 
 MOR_ENTITY = "notify.mor_sms"
 FAR_ENTITY = "notify.far_sms"
+
+
+async def test_all_entities(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """A notify entity for each saved recipient, as set up: names, features and states."""
+    with patch("custom_components.sms_dk.PLATFORMS", [Platform.NOTIFY]):
+        config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done()
+    await snapshot_platform(
+        hass,
+        entity_registry,
+        snapshot.use_extension(EntitySnapshotExtension),
+        config_entry.entry_id,
+    )
 
 
 async def test_entities_per_recipient(
@@ -45,12 +66,8 @@ async def test_entities_per_recipient(
     assert hass.states.get(MOR_ENTITY).attributes["friendly_name"] == "Mor SMS"
 
 
-async def test_send_message_to_recipient(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
-) -> None:
+@pytest.mark.usefixtures("init_integration", "freezer")
+async def test_send_message_to_recipient(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """notify.send_message sends one text, title joined, and records the time."""
     now = dt_util.utcnow()
     await hass.services.async_call(
@@ -76,9 +93,8 @@ async def test_send_message_to_recipient(
     assert hass.states.get(FAR_ENTITY).state == STATE_UNKNOWN
 
 
-async def test_send_message_rejected(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_send_message_rejected(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """A receiver SMS.dk rejects is an error naming it, and no time is recorded."""
     simulator.invalid_receivers.add(MOR)
     with pytest.raises(HomeAssistantError) as err:
@@ -95,8 +111,9 @@ async def test_send_message_rejected(
     assert hass.states.get(MOR_ENTITY).state == STATE_UNKNOWN
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_send_message_during_an_outage_is_kept(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """An outage does not fail the action (an automation goes on): the text is kept."""
     simulator.faults.server_error = True
@@ -110,9 +127,8 @@ async def test_send_message_during_an_outage_is_kept(
     assert simulator.messages == []
 
 
-async def test_classic_notify_with_targets(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_classic_notify_with_targets(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """notify.sms_dk sends to the target numbers, with the data options."""
     scheduled = dt_util.now() + timedelta(hours=2)
     await hass.services.async_call(
@@ -140,8 +156,9 @@ async def test_classic_notify_with_targets(
         assert dt_util.parse_datetime(body["scheduled"]) == scheduled.replace(microsecond=0)
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_classic_notify_without_target_sends_to_everyone(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """With no target, every saved recipient gets the text."""
     await hass.services.async_call(
@@ -150,9 +167,8 @@ async def test_classic_notify_without_target_sends_to_everyone(
     assert sorted(r.json["receiver"] for r in simulator.sends) == sorted([int(MOR), int(FAR)])
 
 
-async def test_classic_notify_bad_data(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_classic_notify_bad_data(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """Bad data is refused before any request, with its own message."""
     cases = [
         ({"format": "latin1"}, '"latin1" is not an encoding: use auto, gsm or unicode'),
@@ -183,8 +199,9 @@ async def test_classic_notify_bad_data(
     assert simulator.sends == []
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_classic_notify_partial_failure(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """The accepted receivers get the text; the error names the rejected one."""
     simulator.invalid_receivers.add(FAR)
@@ -237,7 +254,7 @@ async def test_classic_notify_follows_the_entry(
 
 
 async def test_classic_notify_with_nobody_to_send_to(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """No target and no saved recipient is a clear error."""
     for subentry_id in list(init_integration.subentries):
@@ -249,9 +266,8 @@ async def test_classic_notify_with_nobody_to_send_to(
     assert str(err.value) == "No recipient: give a phone number or save a recipient first"
 
 
-async def test_classic_notify_is_not_set_up_from_yaml(
-    hass: HomeAssistant, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_classic_notify_is_not_set_up_from_yaml(hass: HomeAssistant) -> None:
     """The classic action comes from the UI entry only; a YAML platform or a stale entry id
     creates nothing."""
     assert await async_get_service(hass, {}, None) is None
@@ -259,7 +275,7 @@ async def test_classic_notify_is_not_set_up_from_yaml(
 
 
 async def test_unload_before_the_classic_action_exists(
-    hass: HomeAssistant, simulator: SmsDkSimulator, config_entry: MockConfigEntry
+    hass: HomeAssistant, config_entry: MockConfigEntry
 ) -> None:
     """An entry unloaded right after set-up leaves no classic action behind."""
     config_entry.add_to_hass(hass)
@@ -270,7 +286,7 @@ async def test_unload_before_the_classic_action_exists(
 
 
 async def test_classic_action_registered_after_unload_is_not(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """If the notify integration registers the action only after the entry unloaded (its set-up
     runs in a task of its own), nothing is registered."""

@@ -20,11 +20,11 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.sms_dk.const import DOMAIN
-from custom_components.sms_dk.outbox import EVENT_OUTBOX
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
 
+EVENT_OUTBOX = "sms_dk_outbox"  # the event automations listen for
 QUEUED = "sensor.sms_dk_queued_texts"
 TEXT = "Fryseren er for varm"
 
@@ -33,10 +33,10 @@ def texts_to(simulator: SmsDkSimulator, number: str) -> list[str]:
     return [m.message for m in simulator.messages if str(m.receiver) == number]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_outage_keeps_the_text_and_sends_it_later(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -67,11 +67,9 @@ async def test_outage_keeps_the_text_and_sends_it_later(
     assert events[0].data["reference"] == "freezer"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_outage_in_the_middle_keeps_only_the_rest(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """Receivers that got the text are not sent it twice."""
     simulator.faults.fail_sends_after = 1
@@ -84,11 +82,9 @@ async def test_outage_in_the_middle_keeps_only_the_rest(
     assert len(texts_to(simulator, FAR)) == 1
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_notify_action_during_an_outage(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """The classic action does not fail on an outage either: the text is kept."""
     simulator.faults.server_error = True
@@ -141,11 +137,9 @@ async def test_back_online_sends_at_once(
     assert texts_to(simulator, MOR) == ["Fryseren er for varm"]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_cool_down_is_respected(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """A cool-down is waited out before the next try."""
     simulator.faults.cooldown = 42
@@ -159,11 +153,9 @@ async def test_cool_down_is_respected(
     assert texts_to(simulator, MOR) == ["Fryseren er for varm"]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_order_is_kept(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """Kept texts go out in the order they were sent."""
     simulator.faults.server_error = True
@@ -220,10 +212,10 @@ async def test_a_new_text_waits_behind_kept_ones(
     assert [m.message for m in simulator.messages] == ["første", "anden"]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_given_up_after_a_day(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
 ) -> None:
@@ -242,10 +234,10 @@ async def test_given_up_after_a_day(
     assert "SmsDkConnectionError" in issues[0].translation_placeholders["reason"]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_refused_later_is_dropped_and_told(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
     caplog: pytest.LogCaptureFixture,
@@ -293,11 +285,9 @@ async def test_needs_the_user_is_kept(
     assert ([f["context"]["source"] for f in flows] == [SOURCE_REAUTH]) is reauth
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_scheduled_text_keeps_its_time(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """Sent later, a scheduled text is still scheduled; too close to schedule, it waits for its
     time and is sent then."""
@@ -366,10 +356,9 @@ async def test_reload_during_a_retry_sends_once(
     assert hass.states.get(QUEUED).state == "0"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_concurrent_texts_during_an_outage_do_not_wait_in_line(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """While SMS.dk is away, concurrent texts queue at once, without a request."""
     simulator.faults.server_error = True
@@ -382,11 +371,9 @@ async def test_concurrent_texts_during_an_outage_do_not_wait_in_line(
     assert len(simulator.sends) == attempts  # no request: SMS.dk failed the last try
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_a_text_waiting_for_its_time_blocks_nothing(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """A kept scheduled text waiting for its time does not hold new texts back."""
     simulator.faults.drop_connection = True

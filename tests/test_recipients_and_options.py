@@ -33,11 +33,7 @@ async def start_recipient_flow(hass: HomeAssistant, entry: MockConfigEntry) -> s
 
 @pytest.mark.parametrize("number", ["22 33 44 55", "+4522334455", "004522334455"])
 async def test_add_recipient(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
-    number: str,
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry, number: str
 ) -> None:
     """A new recipient gets its entity at once, with the number normalised."""
     flow_id = await start_recipient_flow(hass, init_integration)
@@ -136,7 +132,7 @@ async def test_remove_recipient(
 
 
 async def test_devices(
-    hass: HomeAssistant, init_integration: MockConfigEntry, device_registry: dr.DeviceRegistry
+    init_integration: MockConfigEntry, device_registry: dr.DeviceRegistry
 ) -> None:
     """The account is a service device; each recipient's device hangs under it."""
     account = get_device(

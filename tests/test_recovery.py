@@ -125,11 +125,9 @@ async def test_kept_texts_leave_within_30_s_of_recovery(
     assert hass.states.get(QUEUED).state == "0"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_checks_slow_down_after_ten_minutes_but_stay_within_two(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """After 10 minutes of outage SMS.dk is asked once a minute: a text still leaves within 2."""
     simulator.faults.page_status = 502
@@ -152,11 +150,9 @@ async def test_checks_slow_down_after_ten_minutes_but_stay_within_two(
     assert await wait_until_sent(hass, freezer, simulator, 1) <= 61
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_new_texts_never_push_the_next_check_later(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """A text every second during an outage does not delay the checks (every 10 s: the balance
     can be read, so each check tries the first kept text once): all go within 10 s of SMS.dk
@@ -203,10 +199,10 @@ async def test_restart_in_the_middle_of_an_outage(
 
 
 @pytest.mark.parametrize("reference", [None, "alarm"])
+@pytest.mark.usefixtures("init_integration")
 async def test_lost_answer_after_sms_dk_took_the_text_sends_it_once(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     reference: str | None,
 ) -> None:
@@ -231,13 +227,9 @@ async def test_lost_answer_after_sms_dk_took_the_text_sends_it_once(
 
 
 @pytest.mark.parametrize("kind", ["cut", "late", "gateway"])
-@pytest.mark.usefixtures("short_timeouts")
+@pytest.mark.usefixtures("short_timeouts", "init_integration")
 async def test_lost_answers_never_send_twice(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
-    kind: str,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory, kind: str
 ) -> None:
     """Two lost answers in a row (the connection cut, the answer after the timeout, or a gateway's
     504 while SMS.dk went on): each text arrives exactly once."""
@@ -258,11 +250,9 @@ async def test_lost_answers_never_send_twice(
     assert hass.states.get(QUEUED).state == "0"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_lost_answer_before_sms_dk_took_the_text_sends_it_once(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """The connection is cut before SMS.dk took the text: the log does not have it, so it is
     sent again, once."""
@@ -277,11 +267,9 @@ async def test_lost_answer_before_sms_dk_took_the_text_sends_it_once(
     assert len(simulator.sends) == 2
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_a_repeated_text_is_not_mistaken_for_the_lost_one(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """The same text with the same reference, sent a minute before, is not taken for the one
     whose answer was lost: both arrive."""
@@ -296,10 +284,10 @@ async def test_a_repeated_text_is_not_mistaken_for_the_lost_one(
     assert [m.message for m in simulator.messages] == ["Røg i køkkenet"] * 2
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_unreadable_log_waits_then_sends_blindly(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -321,10 +309,10 @@ async def test_unreadable_log_waits_then_sends_blindly(
 @pytest.mark.parametrize(
     ("header", "wait"), [(None, None), ("42", 42), ("Wed, 21 Oct 2015 07:28:00 GMT", None)]
 )
+@pytest.mark.usefixtures("init_integration")
 async def test_a_plain_text_429_keeps_the_text(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     header: str | None,
     wait: int | None,
@@ -347,11 +335,9 @@ async def test_a_plain_text_429_keeps_the_text(
     assert [m.message for m in simulator.messages] == ["Dørklokken"]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_a_send_during_recovery_waits_its_turn(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """Texts sent while the kept ones are going out queue behind them and go right after."""
     simulator.faults.server_error = True
@@ -372,10 +358,9 @@ async def test_a_send_during_recovery_waits_its_turn(
     assert [m.message for m in simulator.messages] == ["første", "anden", "tredje"]
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_a_text_racing_a_failing_one_is_kept_without_a_try(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """A text that waited for the try before it, which then failed, is kept without a try."""
     simulator.faults.server_error = True

@@ -14,11 +14,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_dk.const import DOMAIN
-from custom_components.sms_dk.outbox import MAX_NOT_SENT
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
 
+# How many texts not sent are kept for their repairs (the oldest goes first).
+MAX_NOT_SENT = 20
 TEXT = "Vandet er lukket i sommerhuset, husk at tænde for det igen på fredag"
 
 
@@ -101,11 +102,11 @@ async def test_send_again_refused_again_keeps_the_repair(
     assert init_integration.runtime_data.outbox.not_sent.get(issue.data["text_id"]) is not None
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_send_again_during_an_outage_keeps_it_in_the_outbox(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Sent again while SMS.dk is away, the text joins the outbox like any other."""
@@ -167,41 +168,39 @@ async def test_a_text_that_is_gone(
 
 async def test_not_sent_texts_survive_a_restart_and_are_bounded(
     hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
     simulator: SmsDkSimulator,
     init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The texts behind the repairs are stored; past the bound the oldest goes, with its repair."""
-    from custom_components.sms_dk.outbox import kept as outbox_not_sent
-
-    monkeypatch.setattr(outbox_not_sent, "MAX_NOT_SENT", 1)
-    assert MAX_NOT_SENT == 20
-    first = await refused_later(hass, simulator, freezer)
-    simulator.sender_names.insert(0, "SMSDKDemo")
+    """The texts behind the repairs are stored; past the bound of 20 the oldest goes, with its
+    repair."""
     simulator.faults.server_error = True
-    await send_sms(hass, FAR, message="anden")
+    for number in range(MAX_NOT_SENT + 1):
+        await send_sms(hass, MOR, message=f"nr. {number}")
     simulator.faults.server_error = False
     simulator.sender_names.remove("SMSDKDemo")
-    await tick(hass, freezer, 10)
+    await tick(hass, freezer, 10)  # each refused for good: given up, with a repair
     registry = ir.async_get(hass)
-    issues = [i for i in registry.issues.values() if i.domain == DOMAIN]
-    assert [i.issue_id for i in issues] != [first.issue_id]
-    assert registry.async_get_issue(DOMAIN, first.issue_id) is None
-    second = issues[0]
+    issues = {i.issue_id: i for i in registry.issues.values() if i.domain == DOMAIN}
+    assert len(issues) == MAX_NOT_SENT
     await tick(hass, freezer, 5)  # written
     assert await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
-    kept = init_integration.runtime_data.outbox.not_sent.get(second.data["text_id"])
-    assert kept is not None
-    assert kept.prepared.text == "anden"
+    assert {i.issue_id for i in registry.issues.values() if i.domain == DOMAIN} == set(issues)
+    client = await hass_client()
+    texts = [
+        (await start_fix(hass, client, issue))["description_placeholders"]["text"]
+        for issue in issues.values()
+    ]
+    assert sorted(texts) == sorted(f"nr. {number}" for number in range(1, MAX_NOT_SENT + 1))
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_a_scheduled_text_sent_again_after_its_time_goes_now(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A scheduled text given up and sent again after its time goes at once, unscheduled."""

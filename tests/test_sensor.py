@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 import json
 import logging
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_UNAVAILABLE, EntityCategory
+from homeassistant.const import STATE_UNAVAILABLE, EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    snapshot_platform,
+)
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -21,9 +26,30 @@ from syrupy.filters import props
 
 from custom_components.sms_dk.const import CONF_LOW_CREDITS, DOMAIN
 from tests.conftest import FAR, MOR
+from tests.helpers import EntitySnapshotExtension
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 
 CREDITS = "sensor.sms_dk_credits"
+
+
+async def test_all_entities(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Every sensor of the account and of each recipient, as set up: names, units, classes,
+    categories and states."""
+    with patch("custom_components.sms_dk.PLATFORMS", [Platform.SENSOR]):
+        config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done()
+    await snapshot_platform(
+        hass,
+        entity_registry,
+        snapshot.use_extension(EntitySnapshotExtension),
+        config_entry.entry_id,
+    )
 
 
 async def test_credits_sensor(
@@ -53,9 +79,8 @@ async def test_credits_sensor(
     assert hass.states.get(CREDITS).state == "12.5"
 
 
-async def test_queued_texts_is_diagnostic(
-    hass: HomeAssistant, init_integration: MockConfigEntry, entity_registry: er.EntityRegistry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_queued_texts_is_diagnostic(entity_registry: er.EntityRegistry) -> None:
     """How many texts wait is health information: a diagnostic entity."""
     entry = entity_registry.async_get("sensor.sms_dk_queued_texts")
     assert entry.entity_category is EntityCategory.DIAGNOSTIC
@@ -63,11 +88,11 @@ async def test_queued_texts_is_diagnostic(
         assert entity_registry.async_get(entity_id).entity_category is None
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_credits_unavailable_and_back(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """An outage makes the sensor unavailable, logged once; recovery is logged once."""

@@ -20,9 +20,8 @@ from tests.helpers import send_sms_call as send
 from tests.simulator import SmsDkSimulator
 
 
-async def test_send_sms_response(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_send_sms_response(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """The response says batch id, parts, credits, encoding and who got it."""
     response = await send(
         hass,
@@ -51,9 +50,8 @@ async def test_send_sms_response(
     }
 
 
-async def test_send_sms_without_response(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_send_sms_without_response(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """The action also works as a plain call."""
     await hass.services.async_call(
         DOMAIN, "send_sms", {"recipients": MOR, "message": "Hej"}, blocking=True
@@ -61,8 +59,9 @@ async def test_send_sms_without_response(
     assert len(simulator.sends) == 1
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_send_sms_partial_success_is_in_the_response(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """A rejected receiver is not an exception: it is in the response, with its reason."""
     simulator.invalid_receivers.add(FAR)
@@ -74,8 +73,9 @@ async def test_send_sms_partial_success_is_in_the_response(
     assert response["credits"] == 1.0
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_send_sms_later_receivers_after_an_outage(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """When credits run out midway, the rest are reported as not sent, with the reason."""
     simulator.credits = 1
@@ -110,10 +110,10 @@ async def test_send_sms_later_receivers_after_an_outage(
         ),
     ],
 )
+@pytest.mark.usefixtures("init_integration")
 async def test_send_sms_encoding(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     message: str,
     encoding: str,
     replace: bool | None,
@@ -133,7 +133,7 @@ async def test_send_sms_encoding(
 
 
 async def test_replace_characters_option(
-    hass: HomeAssistant, simulator: SmsDkSimulator, config_entry: MockConfigEntry
+    hass: HomeAssistant, config_entry: MockConfigEntry
 ) -> None:
     """The option turns replacement on for every send; a call can turn it off."""
     config_entry.add_to_hass(hass)
@@ -194,12 +194,9 @@ async def test_sender_option_and_override(
         ),
     ],
 )
+@pytest.mark.usefixtures("init_integration")
 async def test_send_sms_invalid_input(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    data: dict[str, Any],
-    message: str,
+    hass: HomeAssistant, simulator: SmsDkSimulator, data: dict[str, Any], message: str
 ) -> None:
     """What the user can fix is a validation error, and nothing is sent."""
     call = {"recipients": [MOR], "message": "Hej"} | data
@@ -209,9 +206,8 @@ async def test_send_sms_invalid_input(
     assert simulator.sends == []
 
 
-async def test_send_sms_scheduled_too_soon(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_send_sms_scheduled_too_soon(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """A schedule less than 10 minutes ahead is refused, naming the earliest time."""
     with pytest.raises(ServiceValidationError) as err:
         await send(
@@ -224,9 +220,8 @@ async def test_send_sms_scheduled_too_soon(
     assert simulator.sends == []
 
 
-async def test_schedule_and_cancel(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_schedule_and_cancel(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """A scheduled text can be cancelled with the batch id the response gave."""
     when = dt_util.now().replace(microsecond=0) + timedelta(hours=1)
     response = await send(
@@ -247,9 +242,8 @@ async def test_schedule_and_cancel(
     )
 
 
-async def test_cancel_scheduled_outage(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_cancel_scheduled_outage(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """An outage while cancelling is a translated error."""
     simulator.faults.drop_connection = True
     with pytest.raises(HomeAssistantError) as err:
@@ -280,13 +274,9 @@ async def test_cancel_scheduled_outage(
         ),
     ],
 )
+@pytest.mark.usefixtures("init_integration")
 async def test_send_sms_api_errors(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    fault: str,
-    value: object,
-    message: str,
+    hass: HomeAssistant, simulator: SmsDkSimulator, fault: str, value: object, message: str
 ) -> None:
     """Answers that are not SMS.dk's are errors naming the cause, not kept for later (a
     wrong API address does not heal, and a 200 with junk may well have been sent)."""
@@ -297,8 +287,9 @@ async def test_send_sms_api_errors(
     assert str(err.value) == message
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_send_sms_insufficient_credits(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """No credits left is said plainly."""
     simulator.credits = 0
@@ -307,8 +298,9 @@ async def test_send_sms_insufficient_credits(
     assert str(err.value) == "Your SMS.dk account does not have enough credits. Top up at sms.dk"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_send_sms_revoked_token_starts_reauth(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """An authentication error while sending asks for a new token."""
     simulator.token = "rotated"
@@ -378,12 +370,9 @@ async def test_several_accounts_need_an_entry_id(
         (1015, "Country code and phone number do not match."),
     ],
 )
+@pytest.mark.usefixtures("init_integration")
 async def test_receiver_refused_as_a_whole(
-    hass: HomeAssistant,
-    simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
-    code: int,
-    message: str,
+    hass: HomeAssistant, simulator: SmsDkSimulator, code: int, message: str
 ) -> None:
     """A receiver refused by a top-level error (no rejected array) is reported as rejected;
     with nobody accepted, the action fails, naming the reason."""
@@ -401,9 +390,8 @@ async def test_receiver_refused_as_a_whole(
         )
 
 
-async def test_sender_approved_since_set_up(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_sender_approved_since_set_up(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """A sender name approved after set-up is found by reading the list again."""
     simulator.sender_names.append("NyAfsender")
     await send(hass, recipients=[MOR], message="Hej", sender="NyAfsender")
@@ -411,7 +399,7 @@ async def test_sender_approved_since_set_up(
 
 
 async def test_cancel_forgets_the_batch(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """A cancelled text is no longer shown as the last one, nor followed."""
     when = dt_util.now() + timedelta(hours=1)
@@ -425,9 +413,8 @@ async def test_cancel_forgets_the_batch(
     assert init_integration.runtime_data.tracker.messages == []
 
 
-async def test_naive_schedule_is_local_time(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_naive_schedule_is_local_time(hass: HomeAssistant, simulator: SmsDkSimulator) -> None:
     """A schedule without a zone is Home Assistant's local time."""
     await hass.config.async_set_time_zone("Europe/Copenhagen")
     now = dt_util.now()
@@ -436,9 +423,8 @@ async def test_naive_schedule_is_local_time(
     assert simulator.sends[-1].json["scheduled"] == f"{year}-06-01T08:00:00+02:00"
 
 
-async def test_long_digit_sender_is_refused(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_long_digit_sender_is_refused(hass: HomeAssistant) -> None:
     """A numeric sender may have at most 15 digits."""
     with pytest.raises(ServiceValidationError) as err:
         await send(hass, recipients=[MOR], message="Hej", sender="1234567890123456")
@@ -448,8 +434,9 @@ async def test_long_digit_sender_is_refused(
     )
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_a_text_the_replacement_empties_is_refused(
-    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """A text of only characters the replacement removes ("°") is empty: refused before any
     request (SMS.dk would refuse it with 1004)."""

@@ -23,7 +23,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.selector import validate_selector
 from homeassistant.loader import Manifest
 from packaging.requirements import Requirement
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+import pytest
 import yaml
 
 from custom_components.sms_dk.compat import probatio
@@ -193,9 +193,8 @@ def test_oldest_release_is_named_alike() -> None:
         assert minimum == release or minimum.startswith(f"{release}."), f"README: {release}"
 
 
-async def test_services_yaml_is_what_is_registered(
-    hass: HomeAssistant, init_integration: MockConfigEntry
-) -> None:
+@pytest.mark.usefixtures("init_integration")
+async def test_services_yaml_is_what_is_registered(hass: HomeAssistant) -> None:
     """services.yaml documents exactly the registered actions and the fields of their schemas."""
     registered = hass.services.async_services_for_domain(DOMAIN)
     assert set(registered) == set(SERVICES)
