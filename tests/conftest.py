@@ -82,3 +82,13 @@ async def init_integration(hass: HomeAssistant, config_entry: MockConfigEntry) -
     await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry
+
+
+@pytest.fixture
+def hass_config_dir(hass_tmp_config_dir: str) -> str:
+    """A configuration folder of the test's own: the entry's journal is a real file there.
+
+    The journal (custom_components/sms_dk/storage.py) is written with fsync, beside Home
+    Assistant's stores; each test starts with none.
+    """
+    return hass_tmp_config_dir

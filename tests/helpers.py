@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Mapping
 from datetime import timedelta
 from enum import Enum
+import json
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -16,6 +17,7 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotSe
 from syrupy.extensions.amber import AmberSnapshotExtension
 
 from custom_components.sms_dk.const import DOMAIN
+from custom_components.sms_dk.storage import journal_path
 
 
 async def send_sms_call(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
@@ -120,3 +122,24 @@ class EntitySnapshotExtension(AmberSnapshotExtension):
     """
 
     serializer_class = _EntitySnapshotSerializer
+
+
+def journal_records(hass: HomeAssistant, entry_id: str) -> list[dict[str, Any]]:
+    """The records of the entry's journal, as they are on disk now (what a hard kill leaves)."""
+    path = journal_path(hass, entry_id)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def kept_on_disk(hass: HomeAssistant, entry_id: str) -> list[dict[str, Any]]:
+    """The texts the entry's journal holds on disk now, as a start would read them back."""
+    texts: dict[str, dict[str, Any]] = {}
+    for record in journal_records(hass, entry_id):
+        if record.get("k") != "text":
+            continue
+        if "put" in record:
+            texts[record["put"]["id"]] = record["put"]
+        else:
+            texts.pop(record["del"], None)
+    return list(texts.values())

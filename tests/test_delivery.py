@@ -160,10 +160,10 @@ async def test_polling_survives_an_outage(
     await send_sms(hass, MOR)
     await tick(hass, freezer, 5)
     await simulator.advance()
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     await tick(hass, freezer, 6)
     assert hass.states.get(LAST).state == "pending"
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     await tick(hass, freezer, 20)
     assert hass.states.get(LAST).state == "delivered"
 

@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_dk.const import CONF_MAX_PER_HOUR, DOMAIN
 from tests.conftest import FAR, MOR
-from tests.helpers import send_sms, tick
+from tests.helpers import journal_records, send_sms, tick
 from tests.simulator import SmsDkSimulator
 from tests.test_repairs import choose, refused_later, start_fix
 
@@ -35,7 +35,8 @@ async def test_a_send_after_unload_is_refused_and_not_counted(
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
 ) -> None:
-    """A text handed to an entry that is unloading gets a clear error; it uses no budget."""
+    """A text handed to an entry that is unloading (and not coming back) waits for the unload,
+    then gets a clear error; it uses no budget."""
     hass.config_entries.async_update_entry(init_integration, options={CONF_MAX_PER_HOUR: 2})
     # The classic action as Home Assistant holds it: a call may reach it while the entry unloads.
     service = hass.data[NOTIFY_SERVICES][DOMAIN][0]
@@ -51,16 +52,20 @@ async def test_a_send_after_unload_is_refused_and_not_counted(
     for _ in range(20):
         await asyncio.sleep(0)
     assert init_integration.state is ConfigEntryState.UNLOAD_IN_PROGRESS
-    with pytest.raises(HomeAssistantError) as err:
-        await service.async_send_message("anden", target=[FAR])
-    assert err.value.translation_key == "unloading"
+    second = hass.async_create_task(service.async_send_message("anden", target=[FAR]))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not second.done()  # it waits: the entry may be coming back
     assert len(simulator.sends) == 1
     simulator.faults.hold.set()
     assert (await first)["accepted"]
     assert await unload
-    await tick(hass, freezer, 10)  # the counts are written
-    stored = hass_storage[f"{DOMAIN}.{init_integration.entry_id}.spend"]["data"]
-    assert sum(count for _, count in stored) == 1  # the text that went
+    with pytest.raises(HomeAssistantError) as err:
+        await second
+    assert err.value.translation_key == "service_config_entry_not_loaded"
+    assert len(simulator.sends) == 1
+    records = journal_records(hass, init_integration.entry_id)  # on disk: the unload wrote them
+    assert sum(r["n"] for r in records if r["k"] == "count") == 1  # the text that went
     # Set up again: of the hour's limit of 2, the refused text used none.
     assert await hass.config_entries.async_setup(init_integration.entry_id)
     await hass.async_block_till_done()
@@ -213,12 +218,12 @@ async def test_the_back_off_for_the_user_starts_at_30_s_after_an_outage(
 ) -> None:
     """Tries during an outage do not count towards the back-off for a refused token or no
     credits: that one starts at 30 s, as the README says."""
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     simulator.faults.only_paths = {"/v1/sms/send"}
     await send_sms(hass, MOR)
     for _ in range(6):
         await tick(hass, freezer, 10)  # six tries during the outage
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     simulator.credits = 0
     await tick(hass, freezer, 10)  # no credits now: the first try that needs the user
     tries = len(simulator.sends)

@@ -131,10 +131,10 @@ async def test_queued_and_failed(
     hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """Kept by the outbox: queued; refused for good later: failed, with the reason."""
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     await send_sms(hass, MOR)
     assert fired(hass, MOR_EVENT)[0] == "queued"
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     simulator.sender_names.remove("SMSDKDemo")
     await tick(hass, freezer, 10)
     event_type, attributes = fired(hass, MOR_EVENT)

@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_dk.const import CONF_MAX_PER_DAY, CONF_MAX_PER_HOUR, DOMAIN
 from tests.conftest import FAR, MOR
-from tests.helpers import send_sms, tick
+from tests.helpers import journal_records, send_sms, tick
 from tests.simulator import SmsDkSimulator
 
 EVENT_SPEND_LIMIT = "sms_dk_spend_limit"  # the event automations listen for
@@ -118,11 +118,12 @@ async def test_many_texts_keep_the_counts_small(
     simulator.credits = 1000
     for _ in range(30):
         await send_sms(hass, MOR)  # the clock stands still: all in one minute
-    await tick(hass, freezer, 10)  # written
-    stored = hass_storage[f"{DOMAIN}.{init_integration.entry_id}.spend"]["data"]
-    assert [count for _, count in stored] == [30]  # one count for the minute, not one per text
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
     assert diagnostics["spend_guard"] == {"last_hour": 30, "last_day": 30}
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    records = journal_records(hass, init_integration.entry_id)  # rewritten to what is alive
+    # One count for the minute, not one per text.
+    assert [r["n"] for r in records if r["k"] == "count"] == [30]
 
 
 async def test_counts_survive_a_restart(
@@ -136,7 +137,10 @@ async def test_counts_survive_a_restart(
     await send_sms(hass, MOR, FAR)
     await tick(hass, freezer, 10)  # written
     assert await hass.config_entries.async_unload(init_integration.entry_id)
-    assert hass_storage[f"{DOMAIN}.{init_integration.entry_id}.spend"]["data"][0][1] == 2
+    counted = [
+        r["n"] for r in journal_records(hass, init_integration.entry_id) if r["k"] == "count"
+    ]
+    assert sum(counted) == 2  # on disk, with the texts
     assert await hass.config_entries.async_setup(init_integration.entry_id)
     await hass.async_block_till_done()
     with pytest.raises(HomeAssistantError):
@@ -173,9 +177,9 @@ async def test_usage_sensors_count_each_accepted_text_once(
     await send_sms(hass, MOR, FAR)
     assert (hass.states.get(TEXTS).state, hass.states.get(SPENT).state) == ("2", "3")
     # Kept through an outage, then sent: once.
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     await send_sms(hass, MOR)
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     await tick(hass, freezer, 10)
     # Lost answer: found in the log, not sent again: once.
     simulator.faults.lose_answers = 1

@@ -116,7 +116,7 @@ async def test_send_message_during_an_outage_is_kept(
     hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """An outage does not fail the action (an automation goes on): the text is kept."""
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     await hass.services.async_call(
         NOTIFY_DOMAIN,
         SERVICE_SEND_MESSAGE,
@@ -292,6 +292,7 @@ async def test_classic_action_registered_after_unload_is_not(
     runs in a task of its own), nothing is registered."""
     service = hass.data[NOTIFY_SERVICES][DOMAIN][0]
     assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()  # the action goes once the unload is over
     assert not hass.services.has_service(NOTIFY_DOMAIN, "sms_dk")
     await service.async_register_services()
     assert not hass.services.has_service(NOTIFY_DOMAIN, "sms_dk")

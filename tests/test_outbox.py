@@ -21,7 +21,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.sms_dk.const import DOMAIN
 from tests.conftest import FAR, MOR
-from tests.helpers import send_sms, tick
+from tests.helpers import kept_on_disk, send_sms, tick
 from tests.simulator import SmsDkSimulator
 
 EVENT_OUTBOX = "sms_dk_outbox"  # the event automations listen for
@@ -87,11 +87,11 @@ async def test_notify_action_during_an_outage(
     hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """The classic action does not fail on an outage either: the text is kept."""
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     await hass.services.async_call(
         "notify", "sms_dk", {"message": "Strømmen er gået", "target": [MOR]}, blocking=True
     )
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     await tick(hass, freezer, 31)
     assert texts_to(simulator, MOR) == ["Strømmen er gået"]
 
@@ -107,7 +107,7 @@ async def test_kept_texts_survive_a_restart(
     simulator.faults.drop_connection = True
     await send_sms(hass, MOR, message=TEXT)
     assert await hass.config_entries.async_unload(init_integration.entry_id)
-    stored = hass_storage[f"{DOMAIN}.{init_integration.entry_id}.outbox"]["data"]
+    stored = kept_on_disk(hass, init_integration.entry_id)
     assert [item["prepared"]["receivers"] for item in stored] == [[MOR]]
 
     simulator.faults.drop_connection = False
@@ -158,10 +158,10 @@ async def test_order_is_kept(
     hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """Kept texts go out in the order they were sent."""
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     await send_sms(hass, MOR, message="første")
     await send_sms(hass, MOR, message="anden")
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     await tick(hass, freezer, 61)  # the second send tried the first again: next try in 60 s
     assert texts_to(simulator, MOR) == ["første", "anden"]
 
@@ -174,9 +174,9 @@ async def test_a_new_text_after_an_outage_waits_behind_the_kept_one(
 ) -> None:
     """A text sent after SMS.dk failed is kept behind the kept one without a try of its own;
     both go, in order, at the outbox's next check (10 s), whether or not more texts come."""
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     await send_sms(hass, MOR, message="første")
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     response = await send_sms(hass, MOR, message="anden")
     assert response["queued"] == [MOR]
     assert len(simulator.sends) == 1
@@ -194,7 +194,7 @@ async def test_a_new_text_waits_behind_kept_ones(
 ) -> None:
     """While SMS.dk is still away, a new text is queued behind the kept one at once, without a
     request; both go out in order when SMS.dk answers."""
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     simulator.faults.only_paths = {"/v1/sms/send"}
     await send_sms(hass, MOR, message="første")
     attempts = len(simulator.sends)
@@ -204,10 +204,10 @@ async def test_a_new_text_waits_behind_kept_ones(
     assert hass.states.get(QUEUED).state == "2"
     items = init_integration.runtime_data.outbox.items
     assert [(i.attempts, i.error) for i in items] == [
-        (1, "SmsDkServerError: Something went wrong."),
-        (0, "SmsDkServerError: Something went wrong."),
+        (1, "SmsDkServerError: SMS.dk is unavailable for now (HTTP 503)"),
+        (0, "SmsDkServerError: SMS.dk is unavailable for now (HTTP 503)"),
     ]
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     await tick(hass, freezer, 10)
     assert [m.message for m in simulator.messages] == ["første", "anden"]
 
@@ -245,9 +245,9 @@ async def test_refused_later_is_dropped_and_told(
     """A kept text SMS.dk refuses for good (sender no longer approved) is dropped, with a repair."""
     caplog.set_level(logging.ERROR)
     events = async_capture_events(hass, EVENT_OUTBOX)
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     await send_sms(hass, MOR, message=TEXT)
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     simulator.sender_names.remove("SMSDKDemo")
     await tick(hass, freezer, 31)
     assert hass.states.get(QUEUED).state == "0"
@@ -272,9 +272,9 @@ async def test_needs_the_user_is_kept(
     reauth: bool,
 ) -> None:
     """A refused token or no credits on retry keeps the text (the user can fix it)."""
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     await send_sms(hass, MOR, message=TEXT)
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     for key, value in setup.items():
         setattr(simulator, key, value)
     await tick(hass, freezer, 31)
@@ -330,9 +330,9 @@ async def test_reload_during_a_retry_sends_once(
 ) -> None:
     """A reload while a kept text is being sent lets that try finish: the text goes once,
     whether that try succeeds or fails (then the new entry sends it, the old one no more)."""
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     await send_sms(hass, MOR, message=TEXT)
-    simulator.faults.server_error = not back
+    simulator.faults.page_status = None if back else 503
     simulator.faults.hold = asyncio.Event()
     simulator.faults.only_paths = {"/v1/sms/send"}
     freezer.tick(timedelta(seconds=31))
@@ -348,7 +348,7 @@ async def test_reload_during_a_retry_sends_once(
     await hass.async_block_till_done(wait_background_tasks=True)
     if back:
         assert len(simulator.sends) == 2  # the new entry did not send it again
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     simulator.faults.hold = None
     await tick(hass, freezer, 3600)
     assert texts_to(simulator, MOR) == [TEXT]
@@ -361,7 +361,7 @@ async def test_concurrent_texts_during_an_outage_do_not_wait_in_line(
     hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """While SMS.dk is away, concurrent texts queue at once, without a request."""
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     simulator.faults.only_paths = {"/v1/sms/send"}
     await send_sms(hass, MOR, message="første")
     attempts = len(simulator.sends)

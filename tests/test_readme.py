@@ -63,10 +63,10 @@ async def test_a_refused_token_is_tried_after_30_s_1_2_5_10_then_every_15_minute
 ) -> None:
     """ "A refused token, too few credits: After 30 s, 1, 2, 5, 10 and then every 15 minutes,
     while you fix it"."""
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     simulator.faults.only_paths = {"/v1/sms/send"}
     await send_sms(hass, MOR)  # kept through an outage
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     simulator.token = "rotated"
     await tick(hass, freezer, 10)  # SMS.dk answers again, and refuses the token
     tries = len(simulator.sends)

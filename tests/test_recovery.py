@@ -17,10 +17,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.sms_dk import data
-from custom_components.sms_dk.const import DOMAIN
 from custom_components.sms_dk.smsdk import client
 from tests.conftest import FAR, MOR
-from tests.helpers import send_sms, tick, ticking
+from tests.helpers import kept_on_disk, send_sms, tick, ticking
 from tests.simulator import SmsDkSimulator
 
 QUEUED = "sensor.sms_dk_queued_texts"
@@ -157,7 +156,7 @@ async def test_new_texts_never_push_the_next_check_later(
     """A text every second during an outage does not delay the checks (every 10 s: the balance
     can be read, so each check tries the first kept text once): all go within 10 s of SMS.dk
     taking texts again, in order."""
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     simulator.faults.only_paths = {"/v1/sms/send"}
     for number in range(25):
         await send_sms(hass, MOR, message=f"nr. {number}")
@@ -168,7 +167,7 @@ async def test_new_texts_never_push_the_next_check_later(
     # Only the checks try the kept texts (each try right after its check), never a new text.
     assert 2 <= len(tries) <= 3
     assert all(paths[i - 1] == "/v1/user/getcreditvalue" for i in tries)
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     assert await wait_until_sent(hass, freezer, simulator, 25) <= 10
     assert [m.message for m in simulator.messages] == [f"nr. {n}" for n in range(25)]
 
@@ -185,7 +184,7 @@ async def test_restart_in_the_middle_of_an_outage(
     simulator.faults.drop_connection = True
     for number in range(20):
         await send_one_of_three_ways(hass, number)
-    stored = hass_storage[f"{DOMAIN}.{init_integration.entry_id}.outbox"]["data"]
+    stored = kept_on_disk(hass, init_integration.entry_id)
     assert len(stored) == 20  # written before the actions returned: a hard kill loses nothing
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     assert await hass.config_entries.async_setup(init_integration.entry_id)
@@ -295,7 +294,7 @@ async def test_unreadable_log_waits_then_sends_blindly(
     sent again without knowing (a duplicate is better than a lost alarm), and the log says so."""
     simulator.faults.lose_answers = 1
     await send_sms(hass, MOR, message="Vand i kælderen")
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     simulator.faults.only_paths = {"/v1/sms/listlog"}
     for _ in range(9):
         await tick(hass, freezer, 60)
@@ -340,10 +339,10 @@ async def test_a_send_during_recovery_waits_its_turn(
     hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """Texts sent while the kept ones are going out queue behind them and go right after."""
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     simulator.faults.only_paths = {"/v1/sms/send"}
     await send_sms(hass, MOR, message="første")
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     simulator.faults.hold = asyncio.Event()
     freezer.tick(timedelta(seconds=10))
     async_fire_time_changed(hass)
@@ -363,7 +362,7 @@ async def test_a_text_racing_a_failing_one_is_kept_without_a_try(
     hass: HomeAssistant, simulator: SmsDkSimulator
 ) -> None:
     """A text that waited for the try before it, which then failed, is kept without a try."""
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     simulator.faults.only_paths = {"/v1/sms/send"}
     simulator.faults.hold = asyncio.Event()
     first = hass.async_create_task(send_sms(hass, MOR, message="første"))
@@ -385,7 +384,7 @@ async def test_reload_during_a_failing_send_keeps_the_text(
 ) -> None:
     """A reload while a send is under way waits for it; the text it keeps goes to the new
     entry's outbox (written before the old one closed) and is sent once."""
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     simulator.faults.only_paths = {"/v1/sms/send"}
     simulator.faults.hold = asyncio.Event()
     sending = hass.async_create_task(send_sms(hass, MOR, message="Alarm"))
@@ -398,7 +397,7 @@ async def test_reload_during_a_failing_send_keeps_the_text(
     simulator.faults.hold.set()
     assert (await sending)["queued"] == [MOR]
     assert await reload
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     await tick(hass, freezer, 1)
     await tick(hass, freezer, 1)
     assert [m.message for m in simulator.messages] == ["Alarm"]
@@ -411,9 +410,9 @@ async def test_unload_during_a_check_sends_nothing_more(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """An unload while the outbox asks whether SMS.dk answers: the old outbox sends nothing."""
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     await send_sms(hass, MOR, message="Alarm")
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     simulator.faults.hold = asyncio.Event()
     simulator.faults.only_paths = {"/v1/user/getcreditvalue"}
     freezer.tick(timedelta(seconds=10))

@@ -27,9 +27,9 @@ async def refused_later(
     hass: HomeAssistant, simulator: SmsDkSimulator, freezer: FrozenDateTimeFactory
 ) -> ir.IssueEntry:
     """Keep a text through an outage; then SMS.dk refuses it (sender no longer approved)."""
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     await send_sms(hass, MOR, FAR, message=TEXT)
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     simulator.sender_names.remove("SMSDKDemo")
     await tick(hass, freezer, 10)
     issues = [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN]
@@ -112,12 +112,12 @@ async def test_send_again_during_an_outage_keeps_it_in_the_outbox(
     """Sent again while SMS.dk is away, the text joins the outbox like any other."""
     issue = await refused_later(hass, simulator, freezer)
     simulator.sender_names.insert(0, "SMSDKDemo")
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     client = await hass_client()
     flow = await start_fix(hass, client, issue)
     assert (await choose(client, flow["flow_id"], "send_again"))["type"] == "create_entry"
     assert hass.states.get("sensor.sms_dk_queued_texts").state == "2"
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     await tick(hass, freezer, 10)
     assert len(simulator.messages) == 2
 
@@ -175,10 +175,10 @@ async def test_not_sent_texts_survive_a_restart_and_are_bounded(
 ) -> None:
     """The texts behind the repairs are stored; past the bound of 20 the oldest goes, with its
     repair."""
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     for number in range(MAX_NOT_SENT + 1):
         await send_sms(hass, MOR, message=f"nr. {number}")
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     simulator.sender_names.remove("SMSDKDemo")
     await tick(hass, freezer, 10)  # each refused for good: given up, with a repair
     registry = ir.async_get(hass)
@@ -208,10 +208,10 @@ async def test_a_scheduled_text_sent_again_after_its_time_goes_now(
 
     from homeassistant.util import dt as dt_util
 
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     when = dt_util.utcnow().replace(microsecond=0) + timedelta(minutes=20)
     await send_sms(hass, MOR, message="Husk mødet", scheduled=when.isoformat())
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     simulator.sender_names.remove("SMSDKDemo")
     await tick(hass, freezer, 10)
     (issue,) = [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN]

@@ -97,7 +97,7 @@ async def test_credits_unavailable_and_back(
 ) -> None:
     """An outage makes the sensor unavailable, logged once; recovery is logged once."""
     caplog.set_level(logging.INFO)
-    simulator.faults.server_error = True
+    simulator.faults.page_status = 503
     for _ in range(3):
         freezer.tick(timedelta(minutes=31))
         async_fire_time_changed(hass)
@@ -105,9 +105,9 @@ async def test_credits_unavailable_and_back(
         assert hass.states.get(CREDITS).state == STATE_UNAVAILABLE
     failures = [r for r in caplog.records if "Error fetching sms_dk data" in r.getMessage()]
     assert len(failures) == 1
-    assert "SMS.dk has a problem on its side (HTTP 500)" in failures[0].getMessage()
+    assert "SMS.dk has a problem on its side (HTTP 503)" in failures[0].getMessage()
 
-    simulator.faults.server_error = False
+    simulator.faults.page_status = None
     simulator.credits = 55
     for _ in range(2):
         freezer.tick(timedelta(minutes=31))

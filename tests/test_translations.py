@@ -348,7 +348,7 @@ class CodeKeys:
                     found["abort"] |= self.values(arguments["reason"])
                 elif callee in {"_async_abort_entries_match", "_abort_if_unique_id_configured"}:
                     found["abort"].add("already_configured")  # Home Assistant's reason
-                elif callee == "async_update_reload_and_abort":
+                elif callee in {"async_update_reload_and_abort", "async_update_and_abort"}:
                     # Home Assistant's default reason: by the source of the flow.
                     step = self.scope(call)
                     default = "reauth" if step and "reauth" in step.name else "reconfigure"

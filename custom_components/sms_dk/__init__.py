@@ -53,12 +53,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> boo
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> bool:
     """Unload an SMS.dk account (its classic notify action goes with it: see notify.py)."""
+    if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        return False  # still loaded, and still sending
     # A warning about an account that is not loaded (disabled, say) helps nobody.
     ir.async_delete_issue(hass, DOMAIN, low_credits_issue_id(entry.entry_id))
-    # Awaited here, in full: Home Assistant gives the unload callbacks only 10 s, and a try under
-    # way may take longer. The next set-up must read what this one wrote, not race it.
-    await entry.runtime_data.outbox.async_shutdown()
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    # Awaited here, in full, before the unload completes: the next set-up must read what this
+    # one wrote, not race it (Home Assistant gives the unload callbacks only 10 s).
+    await entry.runtime_data.async_shutdown()
+    return True
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmsDkConfigEntry) -> None:

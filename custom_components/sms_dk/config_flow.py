@@ -7,10 +7,11 @@ from typing import Any, override
 
 from homeassistant.config_entries import (
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
-    OptionsFlowWithReload,
+    OptionsFlow,
     SubentryFlowResult,
 )
 from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_SENDER, CONF_URL
@@ -140,6 +141,19 @@ class SmsDkConfigFlow(ConfigFlow, domain=DOMAIN):
         url: str = user_input.get(SECTION_ADVANCED, {}).get(CONF_URL) or default
         return url.strip().rstrip("/")
 
+    def _async_update_and_abort(
+        self, entry: SmsDkConfigEntry, updates: dict[str, Any], reason: str
+    ) -> ConfigFlowResult:
+        """Save the new token (and address) and finish.
+
+        A loaded entry takes them in place (its update listener, in data.py): no reload, so no
+        text meets an entry that is not there. One that is not loaded (its token was refused at
+        set-up) is set up again with them.
+        """
+        if entry.state is ConfigEntryState.LOADED:
+            return self.async_update_and_abort(entry, data_updates=updates, reason=reason)
+        return self.async_update_reload_and_abort(entry, data_updates=updates, reason=reason)
+
     @override
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the API token (and, folded away, the API address)."""
@@ -178,8 +192,8 @@ class SmsDkConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._async_abort_entries_match({CONF_API_TOKEN: token})
             errors = await self._async_validate(token, entry.data[CONF_URL])
             if not errors:
-                return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_API_TOKEN: token}
+                return self._async_update_and_abort(
+                    entry, {CONF_API_TOKEN: token}, reason="reauth_successful"
                 )
         return self.async_show_form(
             step_id="reauth_confirm",
@@ -200,8 +214,8 @@ class SmsDkConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._async_abort_entries_match({CONF_API_TOKEN: token})
             errors = await self._async_validate(token, url)
             if not errors:
-                return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_API_TOKEN: token, CONF_URL: url}
+                return self._async_update_and_abort(
+                    entry, {CONF_API_TOKEN: token, CONF_URL: url}, reason="reconfigure_successful"
                 )
         return self.async_show_form(
             step_id="reconfigure",
@@ -213,8 +227,12 @@ class SmsDkConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
-class SmsDkOptionsFlow(OptionsFlowWithReload):
-    """Choose the sender name among the account's approved ones, and the text options."""
+class SmsDkOptionsFlow(OptionsFlow):
+    """Choose the sender name among the account's approved ones, and the text options.
+
+    They take effect in place, without a reload: each is read where it is used, at each text
+    (and the low-credit level by the entry's update listener, in data.py).
+    """
 
     config_entry: SmsDkConfigEntry
 
@@ -333,7 +351,9 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
         if user_input is not None:
             number, errors = self._validate(user_input, subentry.subentry_id)
             if number is not None:
-                return self.async_update_reload_and_abort(
+                # The entry's update listener (data.py) reloads it: the recipient's entities
+                # are made anew with the new name and number.
+                return self.async_update_and_abort(
                     self._get_entry(),
                     subentry,
                     title=user_input[CONF_NAME].strip(),

@@ -19,6 +19,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from .const import CONF_LOW_CREDITS, CREDITS_UPDATE_INTERVAL, DEFAULT_LOW_CREDITS, DOMAIN, LOGGER
 from .errors import translation_for
 from .smsdk import SmsDkAuthenticationError, SmsDkClient, SmsDkError
+from .storage import EntryJournal
 
 if TYPE_CHECKING:
     from .outbox import Outbox
@@ -39,7 +40,19 @@ class SmsDkRuntimeData:
     outbox: Outbox
     usage: Usage
     guard: SpendGuard
+    journal: EntryJournal
     account_device_id: str
+
+    async def async_shutdown(self) -> None:
+        """Stop the engines and write everything down, once, after the platforms unloaded.
+
+        The outbox first (it lets a try under way finish), then what the others hold; the
+        journal last, rewritten to what is alive.
+        """
+        await self.outbox.async_shutdown()
+        await self.tracker.async_shutdown()
+        await self.usage.async_save()
+        await self.journal.async_close()
 
 
 class SmsDkCreditsCoordinator(DataUpdateCoordinator[float]):

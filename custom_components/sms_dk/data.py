@@ -22,24 +22,79 @@ A delivery report, from the webhook to a sensor::
 While texts are kept, the outbox asks SMS.dk whether it answers again with the cheapest request,
 the balance (EntryLinks.async_probe); a balance read by the coordinator tells it the same
 (EntryLinks.on_credits_update).
+
+A change of the entry takes effect in place, without a reload, so that no text meets an entry that
+is not there (EntryLinks.async_on_entry_update): a new token or API address goes to the client,
+and the options are read where they are used, at each text.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from typing import Final
+
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryNotReady, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .const import LOGGER, PROBE_TIMEOUT
+from .compat import async_get_config_entry
+from .const import CONF_PHONE, DOMAIN, LOGGER, PROBE_TIMEOUT
 from .coordinator import SmsDkConfigEntry, SmsDkCreditsCoordinator, SmsDkRuntimeData
 from .entity import service_device_info
-from .models import TryResult
+from .errors import EntryUnloadingError
+from .models import TryResult, saved_recipients
 from .outbox import Outbox, Transmitter
-from .sending import SmsSender, SpendGuard, Usage, async_sender_names
+from .sending import SendOutcome, SendRequest, SmsSender, SpendGuard, Usage, async_sender_names
 from .smsdk import SmsDkClient
+from .storage import EntryJournal
 from .tracking import DeliveryTracker, async_register_reports, async_setup_cloudhook
+
+# How long an action waits for an entry the user reloads.
+RELOAD_WAIT: Final = 30.0
+
+
+async def async_loaded_entry(hass: HomeAssistant, entry_id: str | None) -> SmsDkConfigEntry:
+    """The loaded entry an action names (or the only one), waiting for one that reloads.
+
+    A Reload of the user unloads the entry and sets it up again, holding the entry's set-up
+    lock all along; an action that comes meanwhile waits for the lock (at most RELOAD_WAIT)
+    instead of failing, and goes on with the entry as the reload left it. An entry that is not
+    loaded and not under its lock is refused at once, as Home Assistant's helper refuses it.
+    """
+    try:
+        return async_get_config_entry(hass, DOMAIN, entry_id)
+    except ServiceValidationError:
+        entries = hass.config_entries.async_entries(DOMAIN)
+        named = [e for e in entries if entry_id in (None, e.entry_id)]
+        if len(named) != 1 or not named[0].setup_lock.locked():
+            raise
+    try:
+        async with asyncio.timeout(RELOAD_WAIT), named[0].setup_lock:
+            pass  # the unload, and the set-up of a reload, are over
+    except TimeoutError:
+        pass  # still not back: refused below, as any entry that is not loaded
+    return async_get_config_entry(hass, DOMAIN, entry_id)
+
+
+async def async_send_when_loaded(
+    hass: HomeAssistant,
+    entry_id: str | None,
+    request: Callable[[SmsDkConfigEntry], SendRequest],
+) -> SendOutcome:
+    """Send *request* (made for the entry) through the entry, waiting for one that reloads.
+
+    A text that met the entry unloading was not taken (nothing was written or sent): it is sent
+    once the entry is back.
+    """
+    entry = await async_loaded_entry(hass, entry_id)
+    try:
+        return await entry.runtime_data.sender.async_send(request(entry))
+    except EntryUnloadingError:
+        entry = await async_loaded_entry(hass, entry.entry_id)
+        return await entry.runtime_data.sender.async_send(request(entry))
 
 
 class EntryLinks:
@@ -59,6 +114,8 @@ class EntryLinks:
         self._client = client
         self._coordinator = coordinator
         self._usage = usage
+        # The saved recipients as the entities were made for them: a change reloads the entry.
+        self._recipients = _recipient_details(entry)
         # Built after these links, since they take the links' methods: see attach().
         self._outbox: Outbox
         self._sender: SmsSender
@@ -82,6 +139,30 @@ class EntryLinks:
         """
         self._coordinator.async_set_balance(await self._client.get_credits(timeout=PROBE_TIMEOUT))
 
+    async def async_on_entry_update(self, hass: HomeAssistant, entry: SmsDkConfigEntry) -> None:
+        """The entry changed (options, re-authentication, reconfiguration): apply it in place.
+
+        A new token or address is used from the next request on, and the balance read with it
+        at once (which also lets kept texts go). Options need nothing here but the low-credit
+        warning, checked again against its new level.
+        """
+        recipients = _recipient_details(entry)
+        changed = {
+            subentry_id
+            for subentry_id, recipient in recipients.items()
+            if self._recipients.get(subentry_id, recipient) != recipient
+        }
+        self._recipients = recipients
+        if changed:
+            # A recipient's name or number changed (a recipient added or removed needs
+            # nothing): its entities are made anew.
+            hass.config_entries.async_schedule_reload(entry.entry_id)
+            return
+        if self._client.set_credentials(entry.data[CONF_API_TOKEN], base_url=entry.data[CONF_URL]):
+            await self._coordinator.async_refresh()
+        elif self._coordinator.last_update_success:
+            self._coordinator.async_set_balance(self._coordinator.data)
+
     @callback
     def on_credits_update(self) -> None:
         """The coordinator read the balance: SMS.dk answers, so kept texts can go now."""
@@ -94,6 +175,11 @@ class EntryLinks:
             )
 
 
+def _recipient_details(entry: SmsDkConfigEntry) -> dict[str, tuple[str, str]]:
+    """The saved recipients' names and numbers, by subentry id."""
+    return {s.subentry_id: (s.title, s.data[CONF_PHONE]) for s in saved_recipients(entry)}
+
+
 async def async_build_runtime_data(
     hass: HomeAssistant, entry: SmsDkConfigEntry
 ) -> SmsDkRuntimeData:
@@ -101,49 +187,52 @@ async def async_build_runtime_data(
 
     Raises ConfigEntryAuthFailed for a refused token (the user is asked for a new one). An outage
     does not stop the set-up: texts sent meanwhile are kept by the outbox (after a power cut Home
-    Assistant often starts before the internet connection does).
+    Assistant often starts before the internet connection does). The balance and the sender names
+    are read at once, side by side: set-up waits for SMS.dk one request timeout at the most.
     """
     client = SmsDkClient(
         async_get_clientsession(hass), entry.data[CONF_API_TOKEN], base_url=entry.data[CONF_URL]
     )
     coordinator = SmsDkCreditsCoordinator(hass, entry, client)
+    first_refresh = hass.async_create_task(
+        coordinator.async_config_entry_first_refresh(), "sms_dk first credit read", eager_start=True
+    )
+    names = hass.async_create_task(
+        async_sender_names(hass, entry, client), "sms_dk sender names", eager_start=True
+    )
     try:
-        await coordinator.async_config_entry_first_refresh()
+        await first_refresh
     except ConfigEntryNotReady as err:
         # The credits sensor is unavailable until SMS.dk answers; the coordinator logs when it
         # does.
         LOGGER.warning(
             "SMS.dk cannot be reached now (%s); texts are kept and sent when it answers", err
         )
+    except BaseException:
+        names.cancel()
+        raise
+    # None if SMS.dk did not tell: they are read again once it answers (on_credits_update).
+    sender_names = await names
+
+    journal = EntryJournal(hass, entry.entry_id)
+    records = await journal.async_load()
     tracker = DeliveryTracker(hass, entry, client)
     await tracker.async_load()
-    entry.async_on_unload(tracker.async_shutdown)
     async_register_reports(hass, entry, tracker)
     await async_setup_cloudhook(hass, entry)
     usage = Usage(hass, entry.entry_id)
     await usage.async_load()
-    guard = SpendGuard(hass, entry)
-    await guard.async_load()
+    guard = SpendGuard(hass, entry, journal)
+    await guard.async_load(records)
 
     links = EntryLinks(hass, entry, client, coordinator, usage)
     transmitter = Transmitter(hass, entry, client, tracker, on_accepted=links.async_on_accepted)
-    outbox = Outbox(hass, entry, transmitter.async_try, links.async_probe)
-    await outbox.async_load()
-    entry.async_on_unload(outbox.async_shutdown)
-    sender = SmsSender(
-        hass,
-        entry,
-        client,
-        outbox,
-        guard=guard,
-        # Read only when SMS.dk answered: else set-up would wait for a second timeout, and
-        # on_credits_update reads them once SMS.dk is back.
-        sender_names=await async_sender_names(hass, entry, client)
-        if coordinator.last_update_success
-        else None,
-    )
+    outbox = Outbox(hass, entry, journal, transmitter.async_try, links.async_probe)
+    await outbox.async_load(records)
+    sender = SmsSender(hass, entry, client, outbox, guard=guard, sender_names=sender_names)
     links.attach(outbox, sender)
     entry.async_on_unload(coordinator.async_add_listener(links.on_credits_update))
+    entry.async_on_unload(entry.add_update_listener(links.async_on_entry_update))
     # The account's device first: recipients' devices hang under it.
     account_device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **service_device_info(entry)
@@ -156,5 +245,6 @@ async def async_build_runtime_data(
         outbox=outbox,
         usage=usage,
         guard=guard,
+        journal=journal,
         account_device_id=account_device.id,
     )

@@ -63,3 +63,10 @@ def invalid(key: str, **placeholders: str) -> ServiceValidationError:
     return ServiceValidationError(
         translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
     )
+
+
+class EntryUnloadingError(HomeAssistantError):
+    """The entry is unloading (the user's Reload, say): the text was not taken.
+
+    The actions wait for the entry to be back and send it then (data.async_send_when_loaded).
+    """

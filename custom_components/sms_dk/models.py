@@ -75,13 +75,17 @@ class Rejected:
 
 @dataclass(slots=True)
 class TryResult:
-    """What one try of a text did; ``error`` stopped it before ``unsent`` were tried.
+    """What one try of a text did, receiver by receiver.
 
-    ``verdict`` is the retry policy's word on ``error`` (``Verdict.SENT`` when there is none):
-    every caller decides from it what becomes of ``unsent``. ``unverified`` maps those of
-    ``unsent`` whose last request may have reached SMS.dk (its answer was lost) to when that
-    request was made: before sending them again, the delivery log must be asked whether the text
-    arrived.
+    - ``accepted``: SMS.dk took the text for them; ``rejected``: SMS.dk refused these receivers
+      (their own number, say);
+    - ``unsent``: not sent yet, to be kept or told (``error`` is the first error that left them,
+      ``verdict`` the retry policy's word on it, ``Verdict.SENT`` when there is none). Every
+      caller decides from the verdict what becomes of them. ``unverified`` maps those whose last
+      request may have reached SMS.dk (its answer was lost) to when that request was made: the
+      delivery log is asked before they are sent the text again;
+    - ``refused``: refused for good by ``refusal``, an error that is not the receiver's own (an
+      unapproved sender name, say): trying again changes nothing.
     """
 
     accepted: list[Accepted] = field(default_factory=list)
@@ -90,6 +94,8 @@ class TryResult:
     unverified: dict[str, datetime] = field(default_factory=dict)
     error: SmsDkError | None = None
     verdict: Verdict = Verdict.SENT
+    refused: tuple[str, ...] = ()
+    refusal: SmsDkError | None = None
     credits: float = 0.0
     parts: int | None = None
 

@@ -15,15 +15,17 @@ from homeassistant.components.notify import (
     NotifyEntityFeature,
 )
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
 from .compat import probatio
-from .const import CONF_PHONE
+from .const import CONF_PHONE, DOMAIN
 from .coordinator import SmsDkConfigEntry
+from .data import async_send_when_loaded
 from .entity import SmsDkEntity, async_add_recipient_entities
 from .errors import invalid
 from .models import saved_recipients
@@ -36,6 +38,10 @@ PARALLEL_UPDATES = 0
 RECIPIENT = NotifyEntityDescription(key="recipient", translation_key="recipient")
 
 ATTR_ENTRY_ID = "entry_id"
+# The classic action of each entry, kept through the entry's reloads.
+DATA_CLASSIC_ACTIONS: HassKey[dict[str, SmsDkNotificationService]] = HassKey(
+    f"{DOMAIN}_classic_actions"
+)
 DATA_SENDER = "sender"
 DATA_FORMAT = "format"
 DATA_SCHEDULED = "scheduled"
@@ -103,8 +109,11 @@ async def async_get_service(
     if entry is None or entry.state not in ACTIVE_STATES:
         # A stale call, or the entry unloaded before its action could be set up.
         return None
-    service = SmsDkNotificationService(entry)
-    entry.async_on_unload(service.async_remove)
+    services = hass.data.setdefault(DATA_CLASSIC_ACTIONS, {})
+    if entry.entry_id in services:
+        return None  # kept through the entry's reload: still registered, and still its own
+    service = services[entry.entry_id] = SmsDkNotificationService(entry)
+    entry.async_on_unload(service.async_on_unload)
     return service
 
 
@@ -127,8 +136,7 @@ class SmsDkNotificationService(BaseNotificationService):
 
     @override
     async def async_send_message(self, message: str = "", **kwargs: Any) -> None:
-        """Send *message* with the action's title, target and data."""
-        sender = self._entry.runtime_data.sender
+        """Send *message* with the action's title, target and data (waiting for a reload)."""
         targets: list[str] = [str(t) for t in kwargs.get(ATTR_TARGET) or []]
         data: dict[str, Any] = kwargs.get(ATTR_DATA) or {}
         if unknown := sorted(set(data) - DATA_KEYS):
@@ -140,25 +148,45 @@ class SmsDkNotificationService(BaseNotificationService):
             encoding = Encoding(data.get(DATA_FORMAT, Encoding.AUTO))
         except ValueError as err:
             raise invalid("invalid_format", format=str(data.get(DATA_FORMAT))) from err
-        saved = [subentry.data[CONF_PHONE] for subentry in saved_recipients(self._entry)]
-        outcome = await sender.async_send(
-            SendRequest(
+        replace_characters = _flag(data, DATA_REPLACE_CHARACTERS)
+        ignore_limit = bool(_flag(data, DATA_IGNORE_LIMIT))
+        scheduled = _scheduled(data.get(DATA_SCHEDULED))
+
+        def request(entry: SmsDkConfigEntry) -> SendRequest:
+            saved = [subentry.data[CONF_PHONE] for subentry in saved_recipients(entry)]
+            return SendRequest(
                 receivers=tuple(targets or saved),
                 message=message,
                 title=kwargs.get(ATTR_TITLE),
                 sender=_text(data.get(DATA_SENDER)),
                 encoding=encoding,
-                replace_characters=_flag(data, DATA_REPLACE_CHARACTERS),
-                ignore_limit=bool(_flag(data, DATA_IGNORE_LIMIT)),
-                scheduled=_scheduled(data.get(DATA_SCHEDULED)),
+                replace_characters=replace_characters,
+                ignore_limit=ignore_limit,
+                scheduled=scheduled,
                 reference=_text(data.get(DATA_REFERENCE)),
             )
-        )
+
+        outcome = await async_send_when_loaded(self.hass, self._entry.entry_id, request)
         outcome.raise_for_rejections()
 
-    async def async_remove(self) -> None:
-        """Unregister the action (the entry unloads)."""
-        await self.async_unregister_services()
+    @callback
+    def async_on_unload(self) -> None:
+        """The entry unloads: the action goes, unless the entry comes back (the user's Reload).
+
+        Kept through a reload, the action answers as always: a text waits for the entry.
+        """
+        self.hass.async_create_background_task(
+            self._async_remove_unless_back(), "sms_dk classic action"
+        )
+
+    async def _async_remove_unless_back(self) -> None:
+        # The entry's lock is held through its unload, and a reload's set-up after it.
+        async with self._entry.setup_lock:
+            if self._entry.state is ConfigEntryState.LOADED:
+                self._entry.async_on_unload(self.async_on_unload)
+                return
+            self.hass.data[DATA_CLASSIC_ACTIONS].pop(self._entry.entry_id, None)
+            await self.async_unregister_services()
 
 
 def _scheduled(value: Any) -> datetime | None:

@@ -8,9 +8,10 @@ path, the outbox and its schedule, the repair's "send again"). The kinds:
   again changes nothing;
 - ``NEEDS_USER``: a refused token or no credits: kept until the user acts;
 - ``TRY_LATER``: an outage, a failing server, a cool-down (with its time, :func:`cool_down`);
-- ``UNKNOWN``: the answer was lost after the request went out (a timeout, a cut connection, a
-  gateway that gave up waiting): SMS.dk may have taken the text, so the delivery log is asked
-  before it is sent again.
+- ``UNKNOWN``: no clear answer after the request went out (a timeout, a cut connection, a
+  gateway that gave up waiting, SMS.dk's own "Something went wrong" (HTTP 500, code 1000), an
+  answer of success that cannot be read): SMS.dk may have taken the text, so the delivery log is
+  asked before it is sent again.
 
 A leaf module: it knows only the client's exceptions.
 """
@@ -25,12 +26,14 @@ from .smsdk import (
     SmsDkConnectionError,
     SmsDkError,
     SmsDkInsufficientCreditsError,
+    SmsDkMalformedResponseError,
     SmsDkRateLimitError,
     SmsDkServerError,
 )
 
-# A gateway in front of SMS.dk that gave up waiting (502, 504) may have passed the text on.
-GATEWAY_STATUSES: Final = frozenset({502, 504})
+# SMS.dk's own failure (500, code 1000) and a gateway in front of it that gave up waiting (502,
+# 504) say nothing of whether the text went on. Only 503 says it was not taken (unavailable).
+UNCLEAR_STATUSES: Final = frozenset({500, 502, 504})
 
 
 class Verdict(StrEnum):
@@ -55,8 +58,15 @@ class Verdict(StrEnum):
 
 def classify(err: SmsDkError) -> Verdict:
     """The verdict on the error *err* of one request (a request without one: ``SENT``)."""
-    if (isinstance(err, SmsDkConnectionError) and err.may_have_arrived) or (
-        isinstance(err, SmsDkServerError) and err.http_status in GATEWAY_STATUSES
+    if (
+        (isinstance(err, SmsDkConnectionError) and err.may_have_arrived)
+        or (isinstance(err, SmsDkServerError) and err.http_status in UNCLEAR_STATUSES)
+        # A success whose body cannot be read (or lacks what it must hold: the client finds that
+        # out after the status, and names none): the request was done, its answer is lost.
+        or (
+            isinstance(err, SmsDkMalformedResponseError)
+            and (err.http_status is None or 200 <= err.http_status < 300)
+        )
     ):
         return Verdict.UNKNOWN
     if isinstance(err, SmsDkAuthenticationError | SmsDkInsufficientCreditsError):

@@ -77,13 +77,20 @@ class TextNotSentFlow(RepairsFlow):
             prepared = replace(prepared, scheduled=None)  # its time has come: now
         outbox = entry.runtime_data.outbox
         tried = await outbox.async_submit(prepared)
-        if tried is not None and (err := tried.error) is not None and not tried.verdict.temporary:
+        failed: tuple[str, ...] = ()
+        err = None
+        if tried is not None:
+            if tried.error is not None and not tried.verdict.temporary:
+                failed, err = tried.unsent, tried.error  # the user must act (token, credits)
+            if tried.refusal is not None:
+                failed, err = failed + tried.refused, err or tried.refusal
+        if err is not None:
             # Refused again (the sender name, say): the receivers not reached stay, with their
-            # repair, for another try.
+            # repair, for another try (those an outage kept are the outbox's now).
             outbox.not_sent.keep(
                 replace(
                     item,
-                    prepared=replace(item.prepared, receivers=tried.unsent),
+                    prepared=replace(item.prepared, receivers=failed),
                     error=reason(err),
                 )
             )

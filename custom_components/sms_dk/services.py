@@ -16,6 +16,7 @@ from homeassistant.helpers import config_validation as cv, entity_registry as er
 
 from .compat import async_get_config_entry, probatio
 from .const import CONF_PHONE, DOMAIN
+from .data import async_send_when_loaded
 from .errors import action_error, invalid
 from .models import saved_recipients
 from .sending import SendRequest, build_estimate
@@ -137,10 +138,10 @@ def _recipient_numbers(
 
 
 async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
-    """Send a text and return what happened to it."""
-    entry = _entry(call)
-    outcome = await entry.runtime_data.sender.async_send(
-        SendRequest(
+    """Send a text and return what happened to it (waiting for an entry that reloads)."""
+
+    def request(entry: SmsDkConfigEntry) -> SendRequest:
+        return SendRequest(
             receivers=_recipient_numbers(call.hass, entry, call.data[ATTR_RECIPIENTS]),
             message=call.data[ATTR_MESSAGE],
             sender=call.data.get(ATTR_SENDER),
@@ -150,7 +151,8 @@ async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
             reference=call.data.get(ATTR_REFERENCE),
             ignore_limit=call.data[ATTR_IGNORE_LIMIT],
         )
-    )
+
+    outcome = await async_send_when_loaded(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID), request)
     if not outcome.accepted and not outcome.queued:
         # Nobody gets the text: that is an error, whether or not a response was asked for.
         outcome.raise_for_rejections()

@@ -359,6 +359,14 @@ class SmsDkSimulator:
         if lost == "gateway":
             # A proxy in front gave up waiting for the API, which took the text all the same.
             return _html(504, HTML_504)
+        if lost == "error":
+            # The API took the text, then failed on its way to the answer.
+            return _error(1000)
+        if lost == "garbled":
+            # The API took the text; what came back of the answer cannot be read.
+            return web.Response(
+                status=200, text='{"status": "success", "resu', content_type="application/json"
+            )
         if lost == "late":
             if faults.hold is not None:
                 await faults.hold.wait()

@@ -24,8 +24,10 @@ def format_time_sent(when: datetime) -> str:
     return when.astimezone(COPENHAGEN).strftime(TIME_SENT_FORMAT)
 
 
-type LoseAnswerMode = Literal["drop", "late", "gateway"]
-LOSE_ANSWER_MODES: Final[frozenset[str]] = frozenset({"drop", "late", "gateway"})
+type LoseAnswerMode = Literal["drop", "late", "gateway", "error", "garbled"]
+LOSE_ANSWER_MODES: Final[frozenset[str]] = frozenset(
+    {"drop", "late", "gateway", "error", "garbled"}
+)
 
 
 @dataclass
@@ -44,7 +46,10 @@ class Faults:
     - lose_answers loses the answer of the next N POST /v1/sms/send requests AFTER they were
       processed exactly as usual (logged in the delivery log, credits charged, errors decided):
       "drop" closes the connection without a word; "gateway" answers a proxy's 504 page (the
-      gateway gave up waiting, but the API went on); "late" answers only after late_answer_delay
+      gateway gave up waiting, but the API went on); "error" answers SMS.dk's own 500 "Something
+      went wrong" (code 1000) and "garbled" a 200 whose body is not JSON, both after the text was
+      taken (what docs/smsdk-api.md calls an unclear answer); "late" answers only after
+      late_answer_delay
       seconds, or when hold is set (the event form, for tests with a frozen clock), i.e. after
       the client gave up. It counts down by one per send request, whatever answers it, and
       ignores only_paths. A "late" request does not wait on hold before it is processed, only
@@ -59,8 +64,8 @@ class Faults:
     hold: asyncio.Event | None = None
     # How many of the next POST /v1/sms/send requests lose their answer (counts down).
     lose_answers: int = 0
-    # "drop" (close the connection), "gateway" (a 504 page) or "late" (answer after
-    # late_answer_delay, or on hold).
+    # "drop" (close the connection), "gateway" (a 504 page), "error" (500, code 1000), "garbled"
+    # (a 200 that is not JSON) or "late" (answer after late_answer_delay, or on hold).
     lose_answer_mode: LoseAnswerMode = "drop"
     late_answer_delay: float = 30.0
     # Answer with a page of this HTTP status (429, 502, 503, 504...), as a gateway, a proxy or a

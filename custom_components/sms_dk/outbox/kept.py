@@ -108,11 +108,19 @@ class NotSent:
         self._store: Store[list[dict[str, Any]]] = entry_store(hass, entry_id, NOT_SENT)
         self._items: dict[str, KeptText] = {}
 
-    async def async_load(self) -> None:
-        """Read the texts kept before a restart."""
+    async def async_load(self) -> int:
+        """Read the texts kept before a restart; return how many could not be read."""
+        unreadable = 0
         for data in await self._store.async_load() or []:
-            if item := KeptText.from_dict(data):
+            if item := KeptText.from_dict(data) if isinstance(data, dict) else None:
                 self._items[item.id] = item
+            else:
+                unreadable += 1
+        return unreadable
+
+    async def async_save(self) -> None:
+        """Write the texts now (the entry unloads: the next set-up reads them)."""
+        await self._store.async_save(self._stored())
 
     def get(self, text_id: str) -> KeptText | None:
         """The text with *text_id*, if it is still kept."""
@@ -134,7 +142,8 @@ class NotSent:
         if self._items.pop(text_id, None) is not None:
             self._save()
 
+    def _stored(self) -> list[dict[str, Any]]:
+        return [item.as_dict() for item in self._items.values()]
+
     def _save(self) -> None:
-        self._store.async_delay_save(
-            lambda: [item.as_dict() for item in self._items.values()], SAVE_DELAY
-        )
+        self._store.async_delay_save(self._stored, SAVE_DELAY)

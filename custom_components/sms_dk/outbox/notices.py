@@ -137,3 +137,28 @@ def give_up(
             "reason": why,
         },
     )
+
+
+def unreadable_issue_id(entry_id: str) -> str:
+    """The id of the repair issue of kept texts that could not be read back."""
+    return f"unreadable_texts_{entry_id}"
+
+
+@callback
+def tell_unreadable(hass: HomeAssistant, entry: ConfigEntry, count: int) -> None:
+    """Tell that *count* kept texts could not be read back (a damaged file): they are not sent.
+
+    Logged without their numbers or texts (the journal's line is not shown either), and a repair
+    issue says so, rather than the texts vanishing without a word.
+    """
+    LOGGER.error("%d kept text(s) could not be read back and will not be sent", count)
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        unreadable_issue_id(entry.entry_id),
+        is_fixable=False,
+        is_persistent=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="unreadable_texts",
+        translation_placeholders={"title": entry.title, "count": str(count)},
+    )

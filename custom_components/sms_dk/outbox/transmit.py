@@ -187,7 +187,25 @@ class Transmitter:
         """One result of the receivers' outcomes, in the receivers' order."""
         tried = TryResult()
         unsent: list[str] = []
+        refused: list[str] = []
+        # Each receiver's fate is its own: one refused for good does not take another down with
+        # it (one whose answer was lost is kept, and looked up).
+        stopped_by_refusal = not any(
+            o is not None and o.error is not None and o.verdict is not Verdict.REFUSED
+            for o in outcomes
+        )
         for receiver, outcome in zip(prepared.receivers, outcomes, strict=True):
+            refusal = (
+                outcome.error
+                if outcome is not None and outcome.verdict is Verdict.REFUSED
+                else tried.refusal
+                if outcome is None and stopped_by_refusal
+                else None
+            )
+            if refusal is not None:
+                refused.append(receiver)
+                tried.refusal = tried.refusal or refusal
+                continue
             if outcome is None or outcome.error is not None:
                 unsent.append(receiver)
                 lost_at = unverified.get(receiver) if outcome is None else outcome.lost_at
@@ -215,7 +233,7 @@ class Transmitter:
                     Rejected(r.receiver, r.code, r.message) for r in result.rejected
                 )
             tried.rejected.extend(outcome.rejected)
-        tried.unsent = tuple(unsent)
+        tried.unsent, tried.refused = tuple(unsent), tuple(refused)
         return tried
 
     def _accept(

@@ -3,8 +3,11 @@
 Every recipient of a text counts when the text is handed to SMS.dk (or to the outbox), before it
 costs anything. A text that would go over a limit is not sent: the action fails with a message
 naming the limit, a repair issue explains how to raise it, and the event ``sms_dk_spend_limit``
-tells automations. ``ignore_limit`` lets a true emergency through (and still counts). The counts
-of the last day are stored, so a restart does not reset them.
+tells automations. ``ignore_limit`` lets a true emergency through (and still counts).
+
+The counts of the last day are in the entry's journal (storage.py): each count is written with
+the text it lets through, before that text's first request, so that neither a reload, a restart
+nor a hard kill forgets a text the guard let through.
 """
 
 from __future__ import annotations
@@ -26,14 +29,15 @@ from ..const import (
     LOGGER,
 )
 from ..errors import invalid
-from ..storage import SPEND, entry_store
+from ..storage import SPEND, EntryJournal, Record, entry_store
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
 EVENT_SPEND_LIMIT: Final = f"{DOMAIN}_spend_limit"
-SAVE_DELAY: Final = 1
+# The guard's journal records.
+KIND: Final = "count"
 HOUR: Final = timedelta(hours=1)
 DAY: Final = timedelta(days=1)
 MINUTE: Final = timedelta(minutes=1)
@@ -47,23 +51,59 @@ def spend_limit_issue_id(entry_id: str) -> str:
 class SpendGuard:
     """Counts the texts of the last day and refuses those over the entry's limits."""
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
-        """Guard *entry* with the limits of its options."""
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, journal: EntryJournal) -> None:
+        """Guard *entry* with the limits of its options; count in *journal*."""
         self._hass = hass
         self._entry = entry
-        self._store: Store[list[list[Any]]] = entry_store(hass, entry.entry_id, SPEND)
+        self._journal = journal
+        journal.add_snapshot(self._snapshot)
         # (minute, recipients sent in it), oldest first: at most a day's 1,440 minutes are kept,
         # however many texts go out (a record per text would grow with every one).
         self._sent: deque[tuple[datetime, int]] = deque()
 
-    async def async_load(self) -> None:
-        """Read the counts of the last day."""
-        for row in await self._store.async_load() or []:
+    async def async_load(self, records: list[Record]) -> None:
+        """Restore the counts of the last day from the journal (and the store of older releases).
+
+        The journal holds a record per count and per refund: {"k": "count", "at": minute, "n": n}.
+        """
+        minutes: dict[datetime, int] = {}
+
+        migrated: list[tuple[datetime, int]] = []
+
+        def add(at: Any, count: Any) -> tuple[datetime, int] | None:
             try:
-                self._sent.append((datetime.fromisoformat(row[0]), int(row[1])))
-            except IndexError, TypeError, ValueError:
-                continue
+                minute, n = datetime.fromisoformat(at), int(count)
+            except TypeError, ValueError:
+                return None  # not a count: nothing to add
+            minutes[minute] = minutes.get(minute, 0) + n
+            return minute, n
+
+        for record in records:
+            if record.get("k") == KIND:
+                add(record.get("at"), record.get("n"))
+        store: Store[list[list[Any]]] = entry_store(self._hass, self._entry.entry_id, SPEND)
+        if (stored := await store.async_load()) is not None:
+            # Before the journal: rows of [minute, count] in their own store. Taken over once.
+            migrated.extend(
+                count
+                for row in stored
+                if isinstance(row, list) and len(row) == 2 and (count := add(*row))
+            )
+            for minute, n in migrated:
+                self._count(minute, n)
+            await self._journal.async_flush()
+            await store.async_remove()
+        self._sent.extend((minute, n) for minute, n in sorted(minutes.items()) if n > 0)
         self._forget_old(dt_util.utcnow())
+
+    def _snapshot(self) -> list[Record]:
+        """The guard's records for a rewrite of the journal: a record per minute of the day."""
+        self._forget_old(dt_util.utcnow())
+        return [{"k": KIND, "at": minute.isoformat(), "n": n} for minute, n in self._sent]
+
+    def _count(self, minute: datetime, recipients: int) -> None:
+        """Write a count (or, negative, a refund) to the journal: on disk before the text goes."""
+        self._journal.append({"k": KIND, "at": minute.isoformat(), "n": recipients})
 
     def _forget_old(self, now: datetime) -> None:
         while self._sent and now - self._sent[0][0] > DAY + MINUTE:
@@ -100,7 +140,7 @@ class SpendGuard:
             self._sent[-1] = (minute, self._sent[-1][1] + recipients)
         else:
             self._sent.append((minute, recipients))
-        self._save()
+        self._count(minute, recipients)
         ir.async_delete_issue(self._hass, DOMAIN, spend_limit_issue_id(self._entry.entry_id))
 
     def refund(self, recipients: int) -> None:
@@ -111,14 +151,9 @@ class SpendGuard:
             minute, count = self._sent.pop()
             taken = min(count, recipients)
             recipients -= taken
+            self._count(minute, -taken)
             if count > taken:
                 self._sent.append((minute, count - taken))
-        self._save()
-
-    def _save(self) -> None:
-        self._store.async_delay_save(
-            lambda: [[when.isoformat(), count] for when, count in self._sent], SAVE_DELAY
-        )
 
     def _refuse(self, window: str, limit: int, sent: int, recipients: int) -> NoReturn:
         placeholders = {

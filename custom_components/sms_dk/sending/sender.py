@@ -122,19 +122,25 @@ class SmsSender:
                 queued=prepared.receivers,
             )
         queued: tuple[str, ...] = ()
-        # What SMS.dk refused, or what was given up, cost nothing: it does not count.
-        given_back = len(tried.rejected)
+        # Receivers that did not get the text, by the error that left them: a refusal for good,
+        # or one the user must act on (a refused token, no credits: not kept for a new text).
+        failed: list[tuple[tuple[str, ...], SmsDkError]] = []
         if (err := tried.error) is not None:
             if tried.verdict.temporary:
                 queued = tried.unsent  # the outbox kept them
             else:
-                error = self._error(err, prepared.sender)  # also starts re-authentication
-                given_back += len(tried.unsent)
-                if not tried.accepted:
-                    self._guard.refund(given_back)
-                    raise error from err
-                # Some receivers already have the text: report the rest as not sent.
-                tried.rejected.extend(Rejected(r, err.code, err.message) for r in tried.unsent)
+                failed.append((tried.unsent, err))
+        if tried.refusal is not None:
+            failed.append((tried.refused, tried.refusal))
+        # What SMS.dk refused, or what was given up, cost nothing: it does not count.
+        given_back = len(tried.rejected) + sum(len(receivers) for receivers, _ in failed)
+        for receivers, err in failed:
+            error = self._error(err, prepared.sender)  # also starts re-authentication
+            if not tried.accepted and not queued:
+                self._guard.refund(given_back)
+                raise error from err
+            # Others have the text, or will: report these as not sent.
+            tried.rejected.extend(Rejected(r, err.code, err.message) for r in receivers)
         self._guard.refund(given_back)
         LOGGER.debug(
             "Sent a %s-part %s text: %d accepted, %d rejected, %d queued",

@@ -39,12 +39,18 @@ class Usage:
         except TypeError, ValueError:
             self.texts, self.credits = 0, 0.0
 
+    async def async_save(self) -> None:
+        """Write the totals now (the entry unloads: the next set-up reads them)."""
+        await self._store.async_save(self._stored())
+
+    def _stored(self) -> dict[str, Any]:
+        return {"texts": self.texts, "credits": self.credits}
+
     @callback
     def count(self, tried: TryResult) -> None:
         """Add what SMS.dk accepted in *tried*."""
         self.texts += len(tried.accepted)
         self.credits += tried.credits
-        self._store.async_delay_save(
-            lambda: {"texts": self.texts, "credits": self.credits}, SAVE_DELAY
-        )
+        # A hard kill may lose the last few seconds of these; a reload or a stop loses nothing.
+        self._store.async_delay_save(self._stored, SAVE_DELAY)
         async_dispatcher_send(self._hass, self._signal)

@@ -71,6 +71,17 @@ class SmsDkClient:
         self._base_url = base_url.rstrip("/")
         self._timeout = DEFAULT_TIMEOUT if timeout is None else timeout
 
+    def set_credentials(self, token: str, *, base_url: str) -> bool:
+        """Use *token* and *base_url* from the next request on; return whether either changed.
+
+        Requests under way finish with what they started with.
+        """
+        base_url = base_url.rstrip("/")
+        if token == self.__token and base_url == self._base_url:
+            return False
+        self.__token, self._base_url = token, base_url
+        return True
+
     def __repr__(self) -> str:
         """Name the API, never the token."""
         return f"SmsDkClient(base_url={self._base_url!r})"
