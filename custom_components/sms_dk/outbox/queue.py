@@ -78,7 +78,7 @@ class Outbox:
         # One try at a time (a text sent at once, or the kept ones), so that the order holds.
         self._lock = asyncio.Lock()
         self._cancel_timer: CALLBACK_TYPE | None = None
-        self._timer_job = HassJob(self._async_wake, "sms_dk outbox", cancel_on_shutdown=True)
+        self._timer_job = HassJob(self._start_wake, "sms_dk outbox", cancel_on_shutdown=True)
         # What the last try learned of SMS.dk (diagnostics read it).
         self.recovery = Recovery()
         # A wake-up or a try of the kept texts under way: it sets the next timer when it ends.
@@ -299,7 +299,17 @@ class Outbox:
         LOGGER.debug("Kept texts: next try in %.0f s (SMS.dk %s)", delay, self.recovery.link.value)
         self._set_timer(delay)
 
-    async def _async_wake(self, _now: datetime) -> None:
+    @callback
+    def _start_wake(self, _now: datetime) -> None:
+        """The timer: a wake-up in the background.
+
+        Not a task Home Assistant's start waits for: a start with many kept texts must not wait
+        until SMS.dk took them all. Not the entry's either, which an unload would cancel in the
+        middle of a try: the unload waits for the try instead (async_shutdown).
+        """
+        self._hass.async_create_background_task(self._async_wake(), "sms_dk outbox")
+
+    async def _async_wake(self) -> None:
         """The timer: ask SMS.dk whether it answers (after an outage), then try the kept texts."""
         self._cancel_timer = None
         self._busy = True
