@@ -884,7 +884,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--kill-min", type=float, default=0.2, help="earliest kill, s into a burst")
     parser.add_argument("--kill-max", type=float, default=3.0, help="latest kill, s into a burst")
     parser.add_argument("--delay", type=float, default=1.0, help="SMS.dk's time per send, s")
-    parser.add_argument("--drain", type=float, default=90.0, help="longest wait at the end, s")
+    parser.add_argument("--drain", type=float, default=180.0, help="longest wait at the end, s")
     parser.add_argument("--keep", action="store_true", help="keep the folder (config and logs)")
     # scripts/killtest: where this process's / is on the host (the Python 3.14 root), for messages.
     parser.add_argument("--host-root", default="", help=argparse.SUPPRESS)

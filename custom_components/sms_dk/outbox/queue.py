@@ -173,12 +173,21 @@ class Outbox:
         if self._on_disk.pop(item.id, None) is not None:
             self._journal.append({"k": KIND, "del": item.id})
 
-    async def _async_begin(self, item: KeptText, receivers: tuple[str, ...]) -> None:
-        """On disk before the request leaves: *receivers* may have it from now on."""
+    async def _async_begin(self, item: KeptText) -> KeptText:
+        """On disk before the request leaves: its receivers may have the text from now on.
+
+        Returns the text as the journal now has it. Kept in memory too until SMS.dk answered,
+        it makes a try cut short (Home Assistant stopping) be looked up in the log, not sent
+        blindly again.
+        """
         now = dt_util.utcnow()
-        unverified = {r: item.unverified.get(r, now) for r in receivers}
-        self._record(replace(item, unverified={**item.unverified, **unverified}))
+        begun = replace(
+            item,
+            unverified={r: item.unverified.get(r, now) for r in item.prepared.receivers},
+        )
+        self._record(begun)
         await self._journal.async_flush()
+        return begun
 
     async def async_submit(self, prepared: Prepared) -> TryResult | None:
         """Send *prepared* now, or keep it (None) when SMS.dk is away or kept texts are ahead.
@@ -221,8 +230,12 @@ class Outbox:
                     await self._journal.async_flush()
                 self._keep(item, tried=False)
                 return None
-            await self._async_begin(item, item.prepared.receivers)
-            tried = await self._try_text(item.prepared, {})
+            begun = await self._async_begin(item)
+            try:
+                tried = await self._try_text(item.prepared, {})
+            except BaseException:
+                self._items.append(begun)  # cut short: SMS.dk may have it; looked up first
+                raise
             if tried.verdict.temporary and (err := tried.error) is not None:
                 self.recovery.went_wrong(tried.verdict, err, dt_util.utcnow())
                 kept = replace(
@@ -369,8 +382,9 @@ class Outbox:
                 settle = (min(item.unverified.values()) + SETTLE - now).total_seconds()
                 if settle > 0:
                     return earliest(hint, settle)  # the texts behind it wait too: order
-            await self._async_begin(item, item.prepared.receivers)
-            tried = await self._try_text(prepared, item.unverified)
+            unverified = item.unverified
+            item = self._items[index] = await self._async_begin(item)
+            tried = await self._try_text(prepared, unverified)
             tell_sent(self._hass, self._entry, item, tried)
             if tried.refusal is not None:
                 # Refused for good (the sender name is no longer approved, say).
