@@ -6,9 +6,20 @@ real Home Assistant; the simulator serves on 127.0.0.1) and prints one table at 
 1. parts paid for the texts of scripts/bench_corpus.py, divided by the fewest parts each text can
    be sent in (counted by the simulator's own GSM 03.38 table, not the integration's), with the
    ``replace_characters`` option on and off, and what always sending UCS-2 would cost;
-2. what ``sms_dk.send_sms`` adds to a bare ``SmsDkClient.send`` (median, interleaved calls);
+2. what ``sms_dk.send_sms`` adds to a bare ``SmsDkClient.send`` (median, interleaved calls),
+   write-ahead included, and how much of it is the journal's flush to disk, beside the fsync of a
+   500-byte line on the same folder;
 3. the time one ``send_sms`` to 1, 5 and 20 recipients takes when SMS.dk answers after 100 ms;
-4. how much memory 1,000 ``send_sms`` calls leave behind (tracemalloc, after a warm-up).
+4. how much memory 1,000 ``send_sms`` calls leave behind (tracemalloc, after a warm-up);
+5. 2,000 texts sent while SMS.dk is down (every request answered with a 503 page): the time of
+   one ``send_sms``, the bytes written to the journal (appends and rewrites: bounded per text,
+   however many wait), its size against what is alive; then SMS.dk answers again and every text
+   must go out exactly once.
+
+Home Assistant's configuration folder is a temporary folder of the run (``hass_config_dir``, as
+tests/conftest.py does), on this machine's disk: the entry's journal
+(``.storage/sms_dk.<entry_id>.journal``) is a real file there, written with fsync. The bench
+watches it by wrapping the one journal's write methods (the integration is not changed).
 
 Home Assistant runs as in production, not as the test plugin sets it up: the event loop is not in
 debug mode and logging is at WARNING (both would otherwise dominate the times and the memory). The
@@ -19,9 +30,10 @@ spend guard's limits are off, since the benchmark sends some 4,500 texts. pytest
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 import gc
 import itertools
 import json
@@ -38,12 +50,15 @@ import unicodedata
 from homeassistant.const import CONF_API_TOKEN, CONF_URL, __version__ as ha_version
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.storage import STORAGE_DIR
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.sms_dk.const import CONF_REPLACE_CHARACTERS, DOMAIN
 from custom_components.sms_dk.smsdk import MessageFormat, SmsDkClient
 from custom_components.sms_dk.smsdk.gsm import analyze, replace_non_gsm
+from custom_components.sms_dk.storage import EntryJournal, journal_path
 from scripts.bench_corpus import CORPUS
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 from tests.simulator.gsm import FORMAT_GSM, encode
@@ -66,6 +81,22 @@ MEMORY_BATCH: Final = 1000
 MEMORY_BATCHES: Final = 3
 # Stack frames kept per allocation: enough to find the integration's line under library calls.
 MEMORY_FRAMES: Final = 8
+
+# The fsync of a line about the size of a text's journal record, on the journal's folder.
+FSYNC_LINE: Final = 500
+# Just before and just after the overhead run: the disk is shared, and its fsync varies (from
+# 0.2 to 4 ms a call on the same folder within a minute, as others write).
+FSYNC_CALLS: Final = 100
+# Texts sent while SMS.dk is down, one recipient each, then sent when it answers again.
+OUTAGE_TEXTS: Final = 2000
+OUTAGE_STATUS: Final = 503  # "unavailable": not taken (no lookup in the delivery log before again)
+OUTAGE_QUARTER: Final = OUTAGE_TEXTS // 4
+# Longer than any wait of the outbox's probe (every 10 s, then every minute): the clock is moved
+# on by this to bring the first probe after SMS.dk answers forward.
+PROBE_JUMP: Final = timedelta(seconds=61)
+DRAIN_TIMEOUT: Final = 120.0
+# The background flush after a text SMS.dk took (its "done" record) runs in a task of this name.
+BACKGROUND_FLUSH: Final = "sms_dk journal"
 
 KIB: Final = 1024
 # The options of the spend guard's limits (0 turns a limit off); spelled out, not imported, so that
@@ -133,8 +164,128 @@ class Memory:
     top: tuple[str, ...]  # the lines that kept the most, for a reader who wants to know
 
 
+@dataclass(frozen=True, slots=True)
+class Flushes:
+    """The journal during the overhead run: its flushes and what they wrote, per send_sms."""
+
+    on_path: float  # ms, median async_flush awaited by a send (executor hop and lock included)
+    on_path_p90: float
+    waited: float  # share of those that found another flush under way (the lock held)
+    waited_ms: float  # ms, their median
+    disk: float  # ms, median write + flush + fsync of one append, in the executor
+    disk_p90: float
+    background: float  # ms, median async_flush of the background task (after SMS.dk answered)
+    writes: float  # fsynced appends per send_sms
+    written: float  # bytes written to the journal per send_sms (appends and rewrites)
+    fsync_before: float  # ms, median write + fsync of a FSYNC_LINE-byte line on the same folder
+    fsync_after: float  # the same, just after the overhead run
+    file_system: str
+    config_dir: str
+    size: int  # bytes of the journal file after the run
+
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    """OUTAGE_TEXTS sent while SMS.dk is down, then sent when it answers again."""
+
+    median: float  # ms, one send_sms during the outage
+    p99: float
+    written: int  # bytes written to the journal during the outage (appends and rewrites)
+    first: float  # bytes written per text, the first OUTAGE_QUARTER texts
+    last: float  # the same for the last OUTAGE_QUARTER
+    largest_send: int  # bytes, the most one send_sms wrote
+    rewrites: tuple[int, ...]  # bytes of each rewrite during the outage
+    size: int  # bytes of the journal file after the outage
+    live: int  # bytes of what is alive then (what a rewrite would write)
+    file_matches: bool  # the file's size is what the watched writes add up to
+    queued: int  # texts the outbox kept (the responses said "queued")
+    sent_once: int  # texts of the outage the simulator received exactly once
+    duplicates: int  # texts it received more than once
+    missing: int
+    drain: float  # s, real time from the probe brought forward to the last text out
+    drain_written: int  # bytes written to the journal while the kept texts went out
+    drain_rewrites: tuple[int, ...]
+    size_after: int  # bytes of the journal file once every text went out
+
+
+class JournalWatch:
+    """What the entry's journal writes, by wrapping the write methods of that one instance.
+
+    The integration is unchanged: the wrappers call the journal's own methods and count the
+    bytes (UTF-8, as the file is written) and the times. Off (``active``) during the memory run,
+    whose figures the watch's own lists would otherwise grow.
+    """
+
+    def __init__(self, journal: EntryJournal, path: Path, size: int) -> None:
+        """Watch *journal*, whose file is *path*, of *size* bytes now."""
+        self.journal = journal
+        self.path = path
+        self.active = True
+        self.appends: list[int] = []  # bytes of each append (one write + fsync)
+        self.append_ns: list[int] = []  # write + flush + fsync of each append, in the executor
+        self.rewrites: list[int] = []  # bytes of each rewrite (temporary file, fsync, rename)
+        # (background?, the journal busy with another flush at the call?, async_flush time)
+        self.flush_ns: list[tuple[bool, bool, int]] = []
+        # The file's size as the watched writes make it (checked against the file itself).
+        self.expected_size = size
+        write, rewrite, flush = journal._write, journal._rewrite, journal.async_flush  # noqa: SLF001
+
+        def watched_write(lines: list[str]) -> None:
+            start = time.perf_counter_ns()
+            write(lines)
+            elapsed = time.perf_counter_ns() - start
+            size = sum(len(line.encode()) for line in lines)
+            self.expected_size += size
+            if self.active:
+                self.appends.append(size)
+                self.append_ns.append(elapsed)
+
+        def watched_rewrite(lines: list[str]) -> None:
+            rewrite(lines)
+            size = sum(len(line.encode()) for line in lines)
+            self.expected_size = size
+            if self.active:
+                self.rewrites.append(size)
+
+        async def watched_flush() -> None:
+            busy = journal._lock.locked()  # noqa: SLF001
+            start = time.perf_counter_ns()
+            await flush()
+            if self.active:
+                task = asyncio.current_task()
+                background = task is not None and task.get_name() == BACKGROUND_FLUSH
+                self.flush_ns.append((background, busy, time.perf_counter_ns() - start))
+
+        journal._write = watched_write  # type: ignore[method-assign]  # noqa: SLF001
+        journal._rewrite = watched_rewrite  # type: ignore[method-assign]  # noqa: SLF001
+        journal.async_flush = watched_flush  # type: ignore[method-assign]
+
+    @property
+    def written(self) -> int:
+        """Bytes written so far (while active): appends and rewrites."""
+        return sum(self.appends) + sum(self.rewrites)
+
+    def live(self) -> int:
+        """Bytes of what is alive now: what a rewrite would write (the owners' snapshots)."""
+        snapshots = self.journal._snapshots  # noqa: SLF001
+        return sum(
+            len(json.dumps(record, separators=(",", ":")).encode()) + 1
+            for snapshot in snapshots
+            for record in snapshot()
+        )
+
+    async def async_size(self, hass: HomeAssistant) -> int:
+        """The journal file's size now."""
+        await self.journal.async_flush()
+        return await hass.async_add_executor_job(lambda: self.path.stat().st_size)
+
+
 def _ms(nanoseconds: float) -> float:
     return nanoseconds / 1e6
+
+
+def _percentile(values: Sequence[float], percent: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
 
 
 async def _send_sms(hass: HomeAssistant, recipients: list[str], message: str) -> dict[str, Any]:
@@ -206,7 +357,9 @@ async def _send_corpus(
 # ------------------------------------------------------------------------------- 2. overhead
 
 
-async def _overhead(hass: HomeAssistant, simulator: SmsDkSimulator) -> Overhead:
+async def _overhead(
+    hass: HomeAssistant, simulator: SmsDkSimulator, watch: JournalWatch
+) -> tuple[Overhead, Flushes]:
     client = SmsDkClient(async_get_clientsession(hass), DEMO_TOKEN, base_url=simulator.url)
 
     async def service() -> None:
@@ -222,9 +375,14 @@ async def _overhead(hass: HomeAssistant, simulator: SmsDkSimulator) -> Overhead:
             reference="ha-0123456789abcdef",
         )
 
+    folder = Path(hass.config.path(STORAGE_DIR))
+    fsync_before = await hass.async_add_executor_job(_fsync_times, folder)
     for _ in range(OVERHEAD_WARMUP):
         await service()
         await bare()
+    await hass.async_block_till_done()
+    appends, rewrites, flushes = len(watch.appends), len(watch.rewrites), len(watch.flush_ns)
+    written = watch.written
     service_times: list[int] = []
     bare_times: list[int] = []
     calls: tuple[tuple[Callable[[], Awaitable[None]], list[int]], ...] = (
@@ -237,14 +395,72 @@ async def _overhead(hass: HomeAssistant, simulator: SmsDkSimulator) -> Overhead:
             start = time.perf_counter_ns()
             await call()
             times.append(time.perf_counter_ns() - start)
+    await hass.async_block_till_done()
+    flushes_end = len(watch.flush_ns)
+    fsync_after = await hass.async_add_executor_job(_fsync_times, folder)
+    await watch.journal.async_flush()
     _forget(simulator)
-    return Overhead(
+    overhead = Overhead(
         service=_ms(statistics.median(service_times)),
         bare=_ms(statistics.median(bare_times)),
         paired=_ms(
             statistics.median(s - b for s, b in zip(service_times, bare_times, strict=True))
         ),
     )
+    run = watch.flush_ns[flushes:flushes_end]
+    path_flushes = [ns for background, _, ns in run if not background]
+    background_flushes = [ns for background, _, ns in run if background]
+    waited = [ns for background, busy, ns in run if not background and busy]
+    return overhead, Flushes(
+        on_path=_ms(statistics.median(path_flushes)),
+        on_path_p90=_ms(_percentile(path_flushes, 90)),
+        waited=len(waited) / len(path_flushes),
+        waited_ms=_ms(statistics.median(waited)) if waited else 0.0,
+        disk=_ms(statistics.median(watch.append_ns[appends:])),
+        disk_p90=_ms(_percentile(watch.append_ns[appends:], 90)),
+        background=_ms(statistics.median(background_flushes)) if background_flushes else 0.0,
+        writes=(len(watch.appends) - appends + len(watch.rewrites) - rewrites) / OVERHEAD_CALLS,
+        written=(watch.written - written) / OVERHEAD_CALLS,
+        fsync_before=_ms(statistics.median(fsync_before)),
+        fsync_after=_ms(statistics.median(fsync_after)),
+        file_system=await hass.async_add_executor_job(_file_system, folder),
+        config_dir=hass.config.config_dir,
+        size=await watch.async_size(hass),
+    )
+
+
+def _fsync_times(folder: Path) -> list[int]:
+    """Write + fsync of a FSYNC_LINE-byte line, FSYNC_CALLS times, in a file beside the journal."""
+    path = folder / f"{DOMAIN}.bench.fsync"
+    line = b"x" * (FSYNC_LINE - 1) + b"\n"
+    times: list[int] = []
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        for _ in range(FSYNC_CALLS):
+            start = time.perf_counter_ns()
+            os.write(descriptor, line)
+            os.fsync(descriptor)
+            times.append(time.perf_counter_ns() - start)
+    finally:
+        os.close(descriptor)
+        path.unlink()
+    return times
+
+
+def _file_system(folder: Path) -> str:
+    """The file system *folder* is on ("ext4 on /dev/vda"), from /proc/self/mountinfo."""
+    device = folder.stat().st_dev
+    wanted = f"{os.major(device)}:{os.minor(device)}"
+    try:
+        lines = Path("/proc/self/mountinfo").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return "?"
+    for line in lines:
+        fields, _, rest = line.partition(" - ")
+        parts, tail = fields.split(), rest.split()
+        if len(parts) > 2 and parts[2] == wanted and len(tail) > 1:
+            return f"{tail[0]} on {tail[1]}"
+    return "?"
 
 
 # -------------------------------------------------------------------------------- 3. fan-out
@@ -324,11 +540,95 @@ async def _memory(hass: HomeAssistant, simulator: SmsDkSimulator) -> Memory:
     )
 
 
+# ---------------------------------------------------------------------------------- 5. outage
+
+
+async def _outage(
+    hass: HomeAssistant, simulator: SmsDkSimulator, entry: MockConfigEntry, watch: JournalWatch
+) -> Outage:
+    outbox = entry.runtime_data.outbox
+    await hass.async_block_till_done()
+    await watch.journal.async_flush()
+    _forget(simulator)
+    texts = [f"Strømsvigt {index}: fryseren er slukket." for index in range(OUTAGE_TEXTS)]
+    simulator.faults.page_status = OUTAGE_STATUS
+    rewrites = len(watch.rewrites)
+    written = watch.written
+    times: list[int] = []
+    per_send: list[int] = []
+    queued = 0
+    try:
+        for text in texts:
+            before = watch.written
+            start = time.perf_counter_ns()
+            response = await _send_sms(hass, [NUMBER], text)
+            times.append(time.perf_counter_ns() - start)
+            per_send.append(watch.written - before)
+            queued += len(response["queued"])
+        outage_rewrites = tuple(watch.rewrites[rewrites:])
+        outage_written = watch.written - written
+        size = await watch.async_size(hass)
+        live = watch.live()
+        file_matches = size == watch.expected_size
+    finally:
+        simulator.faults.page_status = None
+    # SMS.dk answers again. The outbox finds out with its next probe (within 10 s of real time
+    # now): the clock is moved on to bring it forward, and the texts then go out in real time.
+    rewrites, written = len(watch.rewrites), watch.written
+    start_drain = time.perf_counter()
+    async_fire_time_changed(hass, dt_util.utcnow() + PROBE_JUMP)
+    progress, progress_at = 0, start_drain
+    while outbox.items or len(simulator.messages) < OUTAGE_TEXTS:
+        await asyncio.sleep(0.02)
+        now = time.perf_counter()
+        if now - start_drain > DRAIN_TIMEOUT:
+            pytest.fail(f"{len(simulator.messages)} of {OUTAGE_TEXTS} sent after the outage")
+        if len(simulator.messages) != progress:
+            progress, progress_at = len(simulator.messages), now
+        elif now - progress_at > 1.0 and outbox.retrying:
+            # A probe was under way when the clock moved (it met the outage): bring on the next.
+            async_fire_time_changed(hass, dt_util.utcnow() + PROBE_JUMP)
+            progress_at = now
+    drain = time.perf_counter() - start_drain
+    await hass.async_block_till_done()
+    await asyncio.sleep(0.5)  # anything sent twice would come now
+    received = Counter(record.message for record in simulator.messages)
+    size_after = await watch.async_size(hass)
+    _forget(simulator)
+    quarter = OUTAGE_QUARTER
+    return Outage(
+        median=_ms(statistics.median(times)),
+        p99=_ms(_percentile(times, 99)),
+        written=outage_written,
+        first=sum(per_send[:quarter]) / quarter,
+        last=sum(per_send[-quarter:]) / quarter,
+        largest_send=max(per_send),
+        rewrites=outage_rewrites,
+        size=size,
+        live=live,
+        file_matches=file_matches,
+        queued=queued,
+        sent_once=sum(1 for text in texts if received[text] == 1),
+        duplicates=sum(1 for text in texts if received[text] > 1),
+        missing=sum(1 for text in texts if received[text] == 0),
+        drain=drain,
+        drain_written=watch.written - written,
+        drain_rewrites=tuple(watch.rewrites[rewrites:]),
+        size_after=size_after,
+    )
+
+
 # --------------------------------------------------------------------------------- the report
 
 
 def _commit() -> str:
-    """The checked-out commit, read from .git without running git."""
+    """The checked-out commit: from scripts/bench, else read from .git without running git.
+
+    In a git worktree .git is a file naming a folder outside the repository (which the chroot
+    of scripts/_common.sh does not see): scripts/bench asks git and passes SMS_DK_COMMIT.
+    """
+    if commit := os.environ.get("SMS_DK_COMMIT"):
+        return commit
     git = REPO / ".git"
     try:
         head = (git / "HEAD").read_text(encoding="utf-8").strip()
@@ -368,8 +668,10 @@ class Results:
     on: CorpusResult
     off: CorpusResult
     overhead: Overhead
+    flushes: Flushes
     fanout: dict[int, float]
     memory: Memory
+    outage: Outage
     started: float  # time.perf_counter() at the start
 
     def notes(self) -> list[str]:
@@ -385,6 +687,16 @@ class Results:
                     notes.append(f"{where}: integration counted {cost.estimate}, paid {cost.paid}")
                 if not cost.sent_as_expected:
                     notes.append(f"{where}: the simulator received another text than expected")
+        outage = self.outage
+        if not outage.file_matches:
+            notes.append("The journal file's size is not what the watched writes add up to")
+        if outage.queued != OUTAGE_TEXTS:
+            notes.append(f"Outage: {outage.queued} of {OUTAGE_TEXTS} texts said queued")
+        if outage.duplicates or outage.missing:
+            notes.append(
+                f"After the outage: {outage.duplicates} texts sent more than once,"
+                f" {outage.missing} not sent"
+            )
         kept = [f"{c.name} {c.left!r}" for c in self.on.costs if c.left]
         if kept:
             notes.append("Not GSM with the option on (no GSM equivalent): " + ", ".join(kept))
@@ -393,6 +705,9 @@ class Results:
     def rows(self) -> list[tuple[str, str, str]]:
         """The table's rows: figure, result, goal."""
         on, off, overhead, memory = self.on, self.off, self.overhead, self.memory
+        flushes, outage = self.flushes, self.outage
+        outage_rewrites = outage.rewrites or (0,)
+        drain_rewrites = outage.drain_rewrites or (0,)
         sizes = " / ".join(str(size) for size in FANOUT_SIZES)
         per_1000 = 1000 / MEMORY_BATCH / KIB
         return [
@@ -417,6 +732,35 @@ class Results:
                 "< 1 ms",
             ),
             (
+                "Of which the journal's flush awaited before the request (median; 90th pct)",
+                (
+                    f"{flushes.on_path:.2f} ms ({flushes.on_path_p90:.2f}); its write + fsync"
+                    f" in the executor {flushes.disk:.2f} ms ({flushes.disk_p90:.2f})"
+                ),
+                "-",
+            ),
+            (
+                "Journal per text sent at once (overhead run)",
+                (
+                    f"{flushes.writes:.2f} fsynced writes, {flushes.written:.0f} bytes; the"
+                    f" second (after SMS.dk answered) in the background, {flushes.background:.2f}"
+                    f" ms: {flushes.waited:.0%} of the flushes above waited for it"
+                    f" ({flushes.waited_ms:.2f} ms median)"
+                ),
+                "-",
+            ),
+            (
+                (
+                    f"fsync of a {FSYNC_LINE}-byte line beside the journal (median of"
+                    f" {FSYNC_CALLS} just before / after the overhead run)"
+                ),
+                (
+                    f"{flushes.fsync_before:.2f} / {flushes.fsync_after:.2f} ms"
+                    f" ({flushes.file_system})"
+                ),
+                "-",
+            ),
+            (
                 (
                     f"Fan-out, SMS.dk answering after {FANOUT_DELAY * 1000:.0f} ms:"
                     f" {sizes} recipients (median of {FANOUT_RUNS})"
@@ -434,6 +778,56 @@ class Results:
                     f" {memory.integration * per_1000:+.1f} KiB)"
                 ),
                 "~0",
+            ),
+            (
+                (
+                    f"`send_sms` while SMS.dk is down (HTTP {OUTAGE_STATUS}), median / 99th"
+                    f" percentile of {OUTAGE_TEXTS:,}"
+                ),
+                f"{outage.median:.2f} / {outage.p99:.2f} ms",
+                "-",
+            ),
+            (
+                f"Journal written during the outage ({OUTAGE_TEXTS:,} texts kept)",
+                (
+                    f"{outage.written / KIB:.0f} KiB, {outage.written / OUTAGE_TEXTS:.0f} bytes"
+                    f" per text (first {OUTAGE_QUARTER}: {outage.first:.0f}, last"
+                    f" {OUTAGE_QUARTER}: {outage.last:.0f}); most in one `send_sms`"
+                    f" {outage.largest_send / KIB:.1f} KiB"
+                ),
+                "bounded per text",
+            ),
+            (
+                "Journal rewrites during the outage",
+                f"{len(outage.rewrites)}, largest {max(outage_rewrites) / KIB:.1f} KiB",
+                "few",
+            ),
+            (
+                "Journal file after the outage vs the live data",
+                (
+                    f"{outage.size / KIB:.0f} KiB vs {outage.live / KIB:.0f} KiB"
+                    f" ({outage.size / max(outage.live, 1):.2f} times)"
+                ),
+                "≤ 2 times",
+            ),
+            (
+                "Sent exactly once when SMS.dk answers again",
+                (
+                    f"{outage.sent_once:,} / {OUTAGE_TEXTS:,} in {outage.drain:.1f} s real time"
+                    f" ({outage.duplicates} twice, {outage.missing} missing)"
+                ),
+                f"{OUTAGE_TEXTS:,} / {OUTAGE_TEXTS:,}",
+            ),
+            (
+                "Journal written while the kept texts went out",
+                (
+                    f"{outage.drain_written / KIB:.0f} KiB"
+                    f" ({outage.drain_written / OUTAGE_TEXTS:.0f} bytes per text),"
+                    f" {len(outage.drain_rewrites)} rewrites, largest"
+                    f" {max(drain_rewrites) / KIB:.1f} KiB; file after"
+                    f" {outage.size_after / KIB:.1f} KiB"
+                ),
+                "bounded per text",
             ),
         ]
 
@@ -470,6 +864,13 @@ class Results:
                     + " KiB; most on "
                     + ("; ".join(memory.top) or "nothing")
                 ),
+                (
+                    f"Journal: {self.flushes.config_dir}/{STORAGE_DIR}/"
+                    f" ({self.flushes.file_system}),"
+                    f" {self.flushes.size:,} bytes after the overhead run; the outbox's first probe"
+                    " after the outage brought forward by moving the clock on"
+                    f" {PROBE_JUMP.total_seconds():.0f} s"
+                ),
                 "",
                 *table,
                 "",
@@ -486,6 +887,15 @@ async def enable_event_loop_debug() -> None:
     times and the memory measured here.
     """
     asyncio.get_running_loop().set_debug(False)
+
+
+@pytest.fixture
+def hass_config_dir(hass_tmp_config_dir: str) -> str:
+    """A configuration folder of the run's own, on this machine's disk (not the test plugin's).
+
+    The entry's journal is a real file there, written with fsync, as in production.
+    """
+    return hass_tmp_config_dir
 
 
 @pytest.mark.usefixtures("enable_custom_integrations", "socket_enabled")
@@ -511,12 +921,28 @@ async def test_bench(hass: HomeAssistant) -> None:
         if not await hass.config_entries.async_setup(entry.entry_id):
             pytest.fail("The SMS.dk entry did not set up")
         await hass.async_block_till_done()
+        path = journal_path(hass, entry.entry_id)
+        size = await hass.async_add_executor_job(
+            lambda: path.stat().st_size if path.exists() else 0
+        )
+        watch = JournalWatch(entry.runtime_data.journal, path, size)
+        on = await _send_corpus(hass, simulator, entry, replace=True)
+        off = await _send_corpus(hass, simulator, entry, replace=False)
+        overhead, flushes = await _overhead(hass, simulator, watch)
+        if flushes.size == 0:
+            pytest.fail(f"The journal {path} is empty after {OVERHEAD_CALLS} sends")
+        fanout = await _fanout(hass, simulator)
+        watch.active = False  # its lists would count as memory kept
+        memory = await _memory(hass, simulator)
+        watch.active = True
         results = Results(
-            on=await _send_corpus(hass, simulator, entry, replace=True),
-            off=await _send_corpus(hass, simulator, entry, replace=False),
-            overhead=await _overhead(hass, simulator),
-            fanout=await _fanout(hass, simulator),
-            memory=await _memory(hass, simulator),
+            on=on,
+            off=off,
+            overhead=overhead,
+            flushes=flushes,
+            fanout=fanout,
+            memory=memory,
+            outage=await _outage(hass, simulator, entry, watch),
             started=started,
         )
         print(results.report())
