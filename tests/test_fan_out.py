@@ -71,7 +71,9 @@ async def test_an_outage_midway_stops_the_rest_at_once(
     whether the two under way went out: they are looked up in the delivery log first, 15 s on.)"""
     simulator.faults.fail_sends_after = 2
     response = await send_sms(hass, *NUMBERS[:10])
-    assert len(simulator.sends) == FAN_OUT  # the first four were under way; nothing after them
+    # The first four were under way; the two that succeeded may have freed their places before
+    # the failures were heard, so at most two more started; none after the failures.
+    assert FAN_OUT <= len(simulator.sends) <= FAN_OUT + 2
     assert [a["receiver"] for a in response["accepted"]] == NUMBERS[:2]
     assert response["queued"] == NUMBERS[2:10]
     simulator.faults.fail_sends_after = None

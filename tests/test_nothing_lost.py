@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import timedelta
 import time
 from typing import Any
 
@@ -21,8 +22,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.sms_dk.const import CONF_MAX_PER_DAY, CONF_MAX_PER_HOUR, DOMAIN
 from custom_components.sms_dk.storage import journal_path
@@ -145,8 +147,10 @@ async def test_a_text_is_on_disk_before_its_request_leaves(
     assert set(text["unverified"]) == {MOR}
     simulator.faults.hold.set()
     assert (await sending)["accepted"]
+    assert len(kept_on_disk(hass, init_integration.entry_id)) == 1  # nothing waits for the rest
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=1))
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert kept_on_disk(hass, init_integration.entry_id) == []
+    assert kept_on_disk(hass, init_integration.entry_id) == []  # off the disk a second later
 
 
 async def test_a_reload_right_after_sending_keeps_every_count(

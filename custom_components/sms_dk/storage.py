@@ -22,7 +22,8 @@ import os
 from pathlib import Path
 from typing import Any, Final
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import STORAGE_DIR, Store
 
 from .const import DOMAIN, LOGGER
@@ -42,6 +43,8 @@ PRIVATE: Final = frozenset({OUTBOX, NOT_SENT, DELIVERIES})
 JOURNAL: Final = "journal"
 # The journal is rewritten once it has this many lines and more than twice what is alive.
 COMPACT_AT: Final = 200
+# A record nothing waits for is on disk at most this long after it was appended (flush_later).
+FLUSH_LATER: Final = 1.0
 
 type Record = dict[str, Any]
 
@@ -110,6 +113,8 @@ class EntryJournal:
         self._lock = asyncio.Lock()
         self._file: Any = None
         self._failed = False
+        self._cancel_later: CALLBACK_TYPE | None = None
+        self._later_job = HassJob(self._start_flush, "sms_dk journal", cancel_on_shutdown=True)
         self.unreadable = 0  # lines of the last load that could not be read
 
     def add_snapshot(self, snapshot: Callable[[], list[Record]]) -> None:
@@ -147,6 +152,17 @@ class EntryJournal:
         self._pending.append(json.dumps(record, separators=(",", ":")) + "\n")
         self._appended += 1
 
+    @callback
+    def flush_later(self) -> None:
+        """Write what was appended within FLUSH_LATER, unless a flush comes sooner."""
+        if self._cancel_later is None:
+            self._cancel_later = async_call_later(self._hass, FLUSH_LATER, self._later_job)
+
+    @callback
+    def _start_flush(self, _now: object) -> None:
+        self._cancel_later = None
+        self._hass.async_create_background_task(self.async_flush(), "sms_dk journal")
+
     async def async_flush(self) -> None:
         """Write and fsync every record appended so far (one write for all that wait)."""
         target = self._appended
@@ -172,6 +188,9 @@ class EntryJournal:
 
     async def async_close(self) -> None:
         """Write everything, rewrite the journal to what is alive, and close the file."""
+        if self._cancel_later is not None:
+            self._cancel_later()
+            self._cancel_later = None
         await self.async_flush()
         async with self._lock:
             await self._async_compact_locked(force=True)

@@ -250,7 +250,9 @@ class Outbox:
                 self._keep(kept, tried=True)
             else:
                 self._forget(item)
-                self._journal_soon()
+                # Nothing waits for this on disk: it goes with the next text's write, or a
+                # second from now (a kill before that costs a look in the log, not a text).
+                self._journal.flush_later()
             return tried
 
     @callback
@@ -277,13 +279,6 @@ class Outbox:
         async_dispatcher_send(self._hass, self._signal)
         if self._cancel_timer is None and not self._busy:
             self._reschedule(None)
-
-    @callback
-    def _journal_soon(self) -> None:
-        """Write what the journal holds soon, off the send path (nothing waits for it)."""
-        self._entry.async_create_background_task(
-            self._hass, self._journal.async_flush(), "sms_dk journal"
-        )
 
     @callback
     def _cancel(self) -> None:
