@@ -343,6 +343,65 @@ async def test_known_credits_match_the_danish_part_of_the_charge(
     assert estimated["parts"] == sent["parts"] == 1
 
 
+# --- part boundaries ---------------------------------------------------------------------------
+
+# (message, encoding, units, parts) at the part boundaries: one SMS holds 160 septets or 70 UCS-2
+# units, a part of a longer text 153 or 67. "€" takes two septets (escape + code), "🙂" two UCS-2
+# units (a surrogate pair); neither is ever split, so one that straddles a boundary starts the
+# next part (docs/part-counting.md).
+BOUNDARIES = [
+    pytest.param("x" * 160, "gsm", 160, 1, id="gsm-160"),
+    pytest.param("x" * 161, "gsm", 161, 2, id="gsm-161"),
+    pytest.param("x" * 152 + "€", "gsm", 154, 1, id="gsm-152-euro-fits-one-sms"),
+    pytest.param("x" * 153 + "€", "gsm", 155, 1, id="gsm-153-euro-fits-one-sms"),
+    pytest.param("x" * 158 + "€", "gsm", 160, 1, id="gsm-euro-ends-one-sms"),
+    pytest.param("x" * 159 + "€", "gsm", 161, 2, id="gsm-euro-just-over-one-sms"),
+    pytest.param("x" * 152 + "€" + "x" * 151, "gsm", 305, 2, id="gsm-euro-straddles-rest-fits"),
+    pytest.param("x" * 153 + "€" + "x" * 151, "gsm", 306, 2, id="gsm-euro-opens-part-2"),
+    pytest.param("x" * 152 + "€" + "x" * 152, "gsm", 306, 3, id="gsm-euro-straddles"),
+    pytest.param("€" * 80, "gsm", 160, 1, id="gsm-80-euros"),
+    pytest.param("€" * 153, "gsm", 306, 3, id="gsm-153-euros"),
+    pytest.param("ж" * 70, "unicode", 70, 1, id="ucs2-70"),
+    pytest.param("ж" * 71, "unicode", 71, 2, id="ucs2-71"),
+    pytest.param("x" * 68 + "🙂", "unicode", 70, 1, id="ucs2-emoji-ends-one-sms"),
+    pytest.param("x" * 69 + "🙂", "unicode", 71, 2, id="ucs2-emoji-just-over-one-sms"),
+    pytest.param("x" * 65 + "🙂" + "x" * 67, "unicode", 134, 2, id="ucs2-emoji-ends-part-1"),
+    pytest.param("x" * 67 + "🙂" + "x" * 65, "unicode", 134, 2, id="ucs2-emoji-opens-part-2"),
+    pytest.param("x" * 66 + "🙂" + "x" * 66, "unicode", 134, 3, id="ucs2-emoji-straddles"),
+    pytest.param("🙂" * 35, "unicode", 70, 1, id="ucs2-35-emoji"),
+    pytest.param("🙂" * 36, "unicode", 72, 2, id="ucs2-36-emoji"),
+    pytest.param("🙂" * 67, "unicode", 134, 3, id="ucs2-67-emoji"),
+]
+
+
+@pytest.mark.parametrize(("message", "encoding", "units", "parts"), BOUNDARIES)
+@pytest.mark.usefixtures("init_integration")
+async def test_part_boundaries_estimated_and_charged(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    message: str,
+    encoding: str,
+    units: int,
+    parts: int,
+) -> None:
+    """At a part boundary the estimate, the send and SMS.dk's log and charge agree on the parts,
+    also where a two-unit character straddles it: the integration and the simulator count alike."""
+    estimated = await estimate(hass, simulator, recipients=[MOR], message=message)
+    assert (estimated["encoding"], estimated["units"], estimated["parts"]) == (
+        encoding,
+        units,
+        parts,
+    )
+    assert estimated["credits"] == float(parts)
+    before = simulator.credits
+    sent = await send_sms_call(hass, recipients=[MOR], message=message)
+    assert (sent["encoding"], sent["parts"], sent["credits"]) == (encoding, parts, float(parts))
+    [logged] = simulator.messages
+    assert (logged.message, logged.format) == (message, 0 if encoding == "gsm" else 1)
+    assert (logged.message_size, logged.credit_cost) == (parts, float(parts))
+    assert before - simulator.credits == parts
+
+
 # --- property-based ----------------------------------------------------------------------------
 
 PROPERTIES = settings(
