@@ -12,7 +12,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_dk.compat import probatio
-from custom_components.sms_dk.const import CONF_REPLACE_CHARACTERS, DOMAIN
+from custom_components.sms_dk.const import (
+    CONF_MAX_PER_DAY,
+    CONF_MAX_PER_HOUR,
+    CONF_REPLACE_CHARACTERS,
+    DOMAIN,
+)
 from custom_components.sms_dk.smsdk.gsm import GSM_BASIC, GSM_EXTENSION
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms_call
@@ -297,11 +302,16 @@ async def check_against_send(
             await send_sms_call(hass, **data)
         assert simulator.credits == before
         return
+    logged_before = len(simulator.messages)
     sent = await send_sms_call(hass, **data)
+    # The balance read that follows an accepted text is done before the next estimate starts.
+    await hass.async_block_till_done()
     charged = before - simulator.credits
     assert (estimated["parts"], estimated["encoding"]) == (sent["parts"], sent["encoding"])
     assert estimated["replaced"] == sent["replaced"]
-    assert estimated["parts"] == simulator.messages[-1].message_size
+    logged = simulator.messages[logged_before:]
+    assert [record.message_size for record in logged] == [estimated["parts"]] * len(logged)
+    assert len(logged) == len(estimated["recipients"])
     assert estimated["credits"] == sent["credits"] == charged
 
 
@@ -428,18 +438,39 @@ MESSAGES = (
 )
 
 
+async def fresh_example(
+    hass: HomeAssistant, simulator: SmsDkSimulator, entry: MockConfigEntry
+) -> None:
+    """Start a hypothesis example as if it were the first.
+
+    All the examples of a test share one Home Assistant, one entry and one simulator. The spend
+    guard is turned off (tests/test_guard_usage.py tests it): it counts the texts of every
+    example, and would refuse them all once its hourly limit is reached, as shrinking a failure
+    easily does. Options take effect at once, without a reload. The balance is topped up.
+    """
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_MAX_PER_HOUR: 0, CONF_MAX_PER_DAY: 0}
+    )
+    await hass.async_block_till_done()
+    simulator.credits = 10**9
+
+
 @PROPERTIES
 @given(
     message=MESSAGES,
     encoding=st.sampled_from(["auto", "gsm", "unicode"]),
     replace=st.booleans(),
 )
-@pytest.mark.usefixtures("init_integration")
 async def test_estimate_is_what_send_sms_charges(
-    hass: HomeAssistant, simulator: SmsDkSimulator, message: str, encoding: str, replace: bool
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    message: str,
+    encoding: str,
+    replace: bool,
 ) -> None:
     """For any text to a Danish number, the estimate's parts and credits are the charge."""
-    simulator.credits = 10**9
+    await fresh_example(hass, simulator, init_integration)
     data = {"message": message, "encoding": encoding, "replace_characters": replace}
     await check_against_send(hass, simulator, {"recipients": [MOR], **data})
 
