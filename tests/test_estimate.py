@@ -12,7 +12,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_dk.compat import probatio
-from custom_components.sms_dk.const import CONF_REPLACE_CHARACTERS, DOMAIN
+from custom_components.sms_dk.const import (
+    CONF_MAX_PER_DAY,
+    CONF_MAX_PER_HOUR,
+    CONF_REPLACE_CHARACTERS,
+    DOMAIN,
+)
 from custom_components.sms_dk.smsdk.gsm import GSM_BASIC, GSM_EXTENSION
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms_call
@@ -297,11 +302,16 @@ async def check_against_send(
             await send_sms_call(hass, **data)
         assert simulator.credits == before
         return
+    logged_before = len(simulator.messages)
     sent = await send_sms_call(hass, **data)
+    # The balance read that follows an accepted text is done before the next estimate starts.
+    await hass.async_block_till_done()
     charged = before - simulator.credits
     assert (estimated["parts"], estimated["encoding"]) == (sent["parts"], sent["encoding"])
     assert estimated["replaced"] == sent["replaced"]
-    assert estimated["parts"] == simulator.messages[-1].message_size
+    logged = simulator.messages[logged_before:]
+    assert [record.message_size for record in logged] == [estimated["parts"]] * len(logged)
+    assert len(logged) == len(estimated["recipients"])
     assert estimated["credits"] == sent["credits"] == charged
 
 
@@ -343,6 +353,65 @@ async def test_known_credits_match_the_danish_part_of_the_charge(
     assert estimated["parts"] == sent["parts"] == 1
 
 
+# --- part boundaries ---------------------------------------------------------------------------
+
+# (message, encoding, units, parts) at the part boundaries: one SMS holds 160 septets or 70 UCS-2
+# units, a part of a longer text 153 or 67. "€" takes two septets (escape + code), "🙂" two UCS-2
+# units (a surrogate pair); neither is ever split, so one that straddles a boundary starts the
+# next part (docs/part-counting.md).
+BOUNDARIES = [
+    pytest.param("x" * 160, "gsm", 160, 1, id="gsm-160"),
+    pytest.param("x" * 161, "gsm", 161, 2, id="gsm-161"),
+    pytest.param("x" * 152 + "€", "gsm", 154, 1, id="gsm-152-euro-fits-one-sms"),
+    pytest.param("x" * 153 + "€", "gsm", 155, 1, id="gsm-153-euro-fits-one-sms"),
+    pytest.param("x" * 158 + "€", "gsm", 160, 1, id="gsm-euro-ends-one-sms"),
+    pytest.param("x" * 159 + "€", "gsm", 161, 2, id="gsm-euro-just-over-one-sms"),
+    pytest.param("x" * 152 + "€" + "x" * 151, "gsm", 305, 2, id="gsm-euro-straddles-rest-fits"),
+    pytest.param("x" * 153 + "€" + "x" * 151, "gsm", 306, 2, id="gsm-euro-opens-part-2"),
+    pytest.param("x" * 152 + "€" + "x" * 152, "gsm", 306, 3, id="gsm-euro-straddles"),
+    pytest.param("€" * 80, "gsm", 160, 1, id="gsm-80-euros"),
+    pytest.param("€" * 153, "gsm", 306, 3, id="gsm-153-euros"),
+    pytest.param("ж" * 70, "unicode", 70, 1, id="ucs2-70"),
+    pytest.param("ж" * 71, "unicode", 71, 2, id="ucs2-71"),
+    pytest.param("x" * 68 + "🙂", "unicode", 70, 1, id="ucs2-emoji-ends-one-sms"),
+    pytest.param("x" * 69 + "🙂", "unicode", 71, 2, id="ucs2-emoji-just-over-one-sms"),
+    pytest.param("x" * 65 + "🙂" + "x" * 67, "unicode", 134, 2, id="ucs2-emoji-ends-part-1"),
+    pytest.param("x" * 67 + "🙂" + "x" * 65, "unicode", 134, 2, id="ucs2-emoji-opens-part-2"),
+    pytest.param("x" * 66 + "🙂" + "x" * 66, "unicode", 134, 3, id="ucs2-emoji-straddles"),
+    pytest.param("🙂" * 35, "unicode", 70, 1, id="ucs2-35-emoji"),
+    pytest.param("🙂" * 36, "unicode", 72, 2, id="ucs2-36-emoji"),
+    pytest.param("🙂" * 67, "unicode", 134, 3, id="ucs2-67-emoji"),
+]
+
+
+@pytest.mark.parametrize(("message", "encoding", "units", "parts"), BOUNDARIES)
+@pytest.mark.usefixtures("init_integration")
+async def test_part_boundaries_estimated_and_charged(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    message: str,
+    encoding: str,
+    units: int,
+    parts: int,
+) -> None:
+    """At a part boundary the estimate, the send and SMS.dk's log and charge agree on the parts,
+    also where a two-unit character straddles it: the integration and the simulator count alike."""
+    estimated = await estimate(hass, simulator, recipients=[MOR], message=message)
+    assert (estimated["encoding"], estimated["units"], estimated["parts"]) == (
+        encoding,
+        units,
+        parts,
+    )
+    assert estimated["credits"] == float(parts)
+    before = simulator.credits
+    sent = await send_sms_call(hass, recipients=[MOR], message=message)
+    assert (sent["encoding"], sent["parts"], sent["credits"]) == (encoding, parts, float(parts))
+    [logged] = simulator.messages
+    assert (logged.message, logged.format) == (message, 0 if encoding == "gsm" else 1)
+    assert (logged.message_size, logged.credit_cost) == (parts, float(parts))
+    assert before - simulator.credits == parts
+
+
 # --- property-based ----------------------------------------------------------------------------
 
 PROPERTIES = settings(
@@ -369,18 +438,39 @@ MESSAGES = (
 )
 
 
+async def fresh_example(
+    hass: HomeAssistant, simulator: SmsDkSimulator, entry: MockConfigEntry
+) -> None:
+    """Start a hypothesis example as if it were the first.
+
+    All the examples of a test share one Home Assistant, one entry and one simulator. The spend
+    guard is turned off (tests/test_guard_usage.py tests it): it counts the texts of every
+    example, and would refuse them all once its hourly limit is reached, as shrinking a failure
+    easily does. Options take effect at once, without a reload. The balance is topped up.
+    """
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_MAX_PER_HOUR: 0, CONF_MAX_PER_DAY: 0}
+    )
+    await hass.async_block_till_done()
+    simulator.credits = 10**9
+
+
 @PROPERTIES
 @given(
     message=MESSAGES,
     encoding=st.sampled_from(["auto", "gsm", "unicode"]),
     replace=st.booleans(),
 )
-@pytest.mark.usefixtures("init_integration")
 async def test_estimate_is_what_send_sms_charges(
-    hass: HomeAssistant, simulator: SmsDkSimulator, message: str, encoding: str, replace: bool
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    message: str,
+    encoding: str,
+    replace: bool,
 ) -> None:
     """For any text to a Danish number, the estimate's parts and credits are the charge."""
-    simulator.credits = 10**9
+    await fresh_example(hass, simulator, init_integration)
     data = {"message": message, "encoding": encoding, "replace_characters": replace}
     await check_against_send(hass, simulator, {"recipients": [MOR], **data})
 

@@ -22,7 +22,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_dk.compat import probatio
-from custom_components.sms_dk.const import DOMAIN, ENV_API_URL
+from custom_components.sms_dk.const import CONF_MAX_PER_DAY, CONF_MAX_PER_HOUR, DOMAIN, ENV_API_URL
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms
 from tests.simulator import SmsDkSimulator
@@ -205,6 +205,25 @@ PROPERTIES = settings(
 )
 
 
+async def fresh_example(
+    hass: HomeAssistant, simulator: SmsDkSimulator, entry: MockConfigEntry
+) -> None:
+    """Start a hypothesis example as if it were the first.
+
+    All the examples of a test share one Home Assistant, one entry and one simulator. The spend
+    guard is turned off (tests/test_guard_usage.py tests it): it counts the texts of every
+    example, and once its hourly limit is reached would refuse every further one as invalid, so
+    that the examples after it no longer reach SMS.dk. Options take effect at once, without a
+    reload. What the previous example started (the balance read after a text) is done, and the
+    balance is topped up.
+    """
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_MAX_PER_HOUR: 0, CONF_MAX_PER_DAY: 0}
+    )
+    await hass.async_block_till_done()
+    simulator.credits = 10**9
+
+
 async def call_and_check(
     hass: HomeAssistant, simulator: SmsDkSimulator, domain: str, service: str, data: Any
 ) -> None:
@@ -236,10 +255,10 @@ async def call_and_check(
 )
 @PROPERTIES
 @given(data=st.data())
-@pytest.mark.usefixtures("init_integration")
 async def test_every_way_of_sending_takes_any_data(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
     domain: str,
     service: str,
     strategy: st.SearchStrategy[dict[str, Any]],
@@ -247,5 +266,5 @@ async def test_every_way_of_sending_takes_any_data(
 ) -> None:
     """Any data gives success (or a response) or one of Home Assistant's errors, and data that
     is refused as invalid never reaches SMS.dk."""
-    simulator.credits = 10**9
+    await fresh_example(hass, simulator, init_integration)
     await call_and_check(hass, simulator, domain, service, data.draw(strategy))

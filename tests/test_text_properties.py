@@ -3,9 +3,9 @@
 Phone numbers: whatever the text, normalize_number gives the digits of a real number with its
 country dial code, or InvalidPhoneNumberError; the many ways of writing one number agree.
 
-GSM 03.38 / UCS-2: analyze() counts units exactly as the simulator's independent encoder does,
-never splits a character across parts, and its replacements only ever turn non-GSM characters
-into GSM ones.
+GSM 03.38 / UCS-2: analyze() counts units and parts exactly as the simulator's independent
+encoder does (neither splits a character across parts), and its replacements only ever turn
+non-GSM characters into GSM ones.
 """
 
 # This module is about look-alike characters, so it spells them out.
@@ -202,8 +202,8 @@ SIZES = {
 
 @st.composite
 def boundary_texts(draw: st.DrawFn) -> str:
-    """Texts whose length is at a part boundary, give or take one, with a double-width character
-    (an extension character or an emoji) somewhere in it."""
+    """Texts whose length is at a part boundary, give or take a few units, with double-width
+    characters (an extension character or an emoji) where they straddle it, or anywhere."""
     fill, wide, single, multi = draw(
         st.sampled_from(
             [
@@ -212,12 +212,23 @@ def boundary_texts(draw: st.DrawFn) -> str:
             ]
         )
     )
-    length = draw(st.sampled_from([single, *(multi * parts for parts in (2, 3))]))
-    length += draw(st.integers(min_value=-2, max_value=2))
-    text = fill * length
-    if draw(st.booleans()):
-        at = draw(st.integers(min_value=0, max_value=len(text)))
-        text = text[:at] + wide + text[at + 1 :]
+    units = draw(st.sampled_from([single, *(multi * parts for parts in (2, 3))]))
+    units += draw(st.integers(min_value=-2, max_value=2))
+    match draw(st.sampled_from(["one", "straddling", "only"])):
+        case "one":
+            # One double-width character anywhere (or none), the rest single-width.
+            text = fill * units
+            if draw(st.booleans()):
+                at = draw(st.integers(min_value=0, max_value=units - 2))
+                text = text[:at] + wide + text[at + 2 :]
+        case "straddling":
+            # A double-width character over the end of the first, second or third part.
+            ends = [multi * part for part in (1, 2, 3) if multi * part < units]
+            at = draw(st.sampled_from(ends)) - 1 if ends else 0
+            text = fill * at + wide + fill * (units - at - 2)
+        case _:
+            # Double-width characters only: every part ends one unit short.
+            text = wide * (units // 2) + fill * (units % 2)
     return text
 
 
@@ -227,7 +238,7 @@ sms_texts = st.one_of(sms_texts, boundary_texts())
 @QUICK
 @given(text=sms_texts, encoding=encodings, replace=st.booleans())
 def test_counting_matches_the_simulator(text: str, encoding: Encoding, replace: bool) -> None:
-    """Units as the simulator counts them; parts 0 iff empty, 1 iff it fits one SMS."""
+    """Units and parts as the simulator counts them; parts 0 iff empty, 1 iff it fits one SMS."""
     result = analyze(text, encoding=encoding, replace=replace)
     if not replace or encoding is Encoding.UNICODE:
         assert result.text == text
@@ -240,11 +251,13 @@ def test_counting_matches_the_simulator(text: str, encoding: Encoding, replace: 
     assert witness.format == (0 if result.format is MessageFormat.GSM else 1)
     assert result.units == witness.units
     if result.text:
-        # The simulator divides; the client never splits an escape sequence or a surrogate pair,
-        # which can cost one part more, but each part still holds at least multi - 1 units.
-        assert witness.parts <= result.parts <= max(1, math.ceil(result.units / (multi - 1)))
-        if result.units == len(result.text):
-            assert result.parts == witness.parts
+        # Neither splits an escape sequence or a surrogate pair: a character that straddles a
+        # boundary starts the next part, which can cost one part more than units / multi, but
+        # each part still holds at least multi - 1 units.
+        assert result.parts == witness.parts
+        assert result.parts <= max(1, math.ceil(result.units / (multi - 1)))
+        if result.parts > 1:
+            assert result.parts >= math.ceil(result.units / multi)
 
 
 @QUICK

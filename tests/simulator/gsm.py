@@ -6,8 +6,8 @@ share code with it. The tables below are written out from the 3GPP TS 23.038 def
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-import math
 from typing import Final
 
 # The GSM 03.38 default alphabet (basic table), in code-point order 0x00-0x7F, without 0x1B (the
@@ -64,10 +64,33 @@ def ucs2_units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _parts(units: int, single_max: int, part_max: int) -> int:
-    if units <= single_max:
+def _gsm_widths(text: str) -> list[int]:
+    """Septets per character: two for the extension table (escape + code), else one."""
+    return [2 if ch in GSM_EXTENSION else 1 for ch in text]
+
+
+def _ucs2_widths(text: str) -> list[int]:
+    """UTF-16 code units per character: two (a surrogate pair) above U+FFFF, else one."""
+    return [2 if ord(ch) > 0xFFFF else 1 for ch in text]
+
+
+def _parts(widths: Iterable[int], single_max: int, part_max: int) -> int:
+    """Count the parts of a message whose characters take *widths* units each.
+
+    A message that fits one SMS (at most single_max units) is one part. A longer one is cut into
+    parts of at most part_max units, and a character is never cut in two: phones and gateways
+    keep an escape sequence or a surrogate pair in one part (a cut "€" would arrive as a lone
+    escape and an "e"), so a character that does not fit in what is left starts the next part.
+    """
+    widths = list(widths)
+    if sum(widths) <= single_max:
         return 1
-    return math.ceil(units / part_max)
+    parts, used = 1, 0
+    for width in widths:
+        if used + width > part_max:
+            parts, used = parts + 1, 0
+        used += width
+    return parts
 
 
 def encode(text: str, requested_format: str | None) -> Encoded:
@@ -77,7 +100,8 @@ def encode(text: str, requested_format: str | None) -> Encoded:
     GSM if every character is GSM-encodable, else unicode).
     """
     if requested_format == "unicode" or (requested_format is None and not is_gsm(text)):
-        units = ucs2_units(text)
-        return Encoded(FORMAT_UNICODE, units, _parts(units, UCS2_SINGLE_MAX, UCS2_PART_MAX))
-    units = gsm_septets(text)
-    return Encoded(FORMAT_GSM, units, _parts(units, GSM_SINGLE_MAX, GSM_PART_MAX))
+        widths = _ucs2_widths(text)
+        parts = _parts(widths, UCS2_SINGLE_MAX, UCS2_PART_MAX)
+        return Encoded(FORMAT_UNICODE, ucs2_units(text), parts)
+    widths = _gsm_widths(text)
+    return Encoded(FORMAT_GSM, gsm_septets(text), _parts(widths, GSM_SINGLE_MAX, GSM_PART_MAX))
