@@ -14,6 +14,7 @@ from collections import Counter
 from datetime import timedelta
 import time
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -367,3 +368,61 @@ async def test_a_kept_text_that_cannot_be_read_back_raises_a_repair(
     assert FAR not in caplog.text
     assert "Skj" not in caplog.text
     assert arrived(simulator) == Counter(["Hej"])
+
+
+async def test_a_journal_that_cannot_be_written_does_not_stop_a_text(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failing disk (here a folder where the journal belongs) is said once in the log; the
+    entry sets up and texts still go out (only a kill could now lose one)."""
+    journal_path(hass, config_entry.entry_id).mkdir(parents=True)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert (await send_sms(hass, MOR, message="første"))["accepted"]
+    assert (await send_sms(hass, MOR, message="anden"))["accepted"]
+    assert arrived(simulator) == Counter(["første", "anden"])
+    assert caplog.text.count("cannot be read") == 1
+    assert caplog.text.count("cannot be written") == 1
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+
+
+async def test_a_new_token_for_an_entry_that_could_not_set_up_sets_it_up(
+    hass: HomeAssistant, simulator: SmsDkSimulator, config_entry: MockConfigEntry
+) -> None:
+    """SMS.dk refused the token at set-up (the entry is not loaded): the new token from the
+    re-authentication sets it up, and texts go."""
+    simulator.token = "ny-token-5678"
+    config_entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    result = await config_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: "ny-token-5678"}
+    )
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert (await send_sms(hass, MOR, message="endelig"))["accepted"]
+
+
+async def test_an_unload_that_fails_leaves_the_entry_sending(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """If the platforms do not unload, the entry stays as it is: its outbox is not closed, and
+    its notify entities still send."""
+    with patch.object(hass.config_entries, "async_unload_platforms", return_value=False):
+        assert not await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.services.async_call(
+        "notify",
+        "send_message",
+        {"entity_id": ENTITIES[MOR], "message": "stadig her"},
+        blocking=True,
+    )
+    assert arrived(simulator) == Counter(["stadig her"])
+    # What a later successful unload would stop (the entry is left half unloaded here).
+    await init_integration.runtime_data.coordinator.async_shutdown()
+    await init_integration.runtime_data.async_shutdown()

@@ -221,6 +221,11 @@ class EntryJournal:
                 return file.readlines()
         except FileNotFoundError:
             return []
+        except OSError as err:
+            # Unreadable (a failing disk, a folder in its place): the entry still sets up and
+            # sends; what the journal held is not there to send.
+            LOGGER.error("The outbox journal %s cannot be read: %s", self._path, err)
+            return []
 
     def _open(self) -> Any:
         if self._file is None:
