@@ -143,3 +143,28 @@ def kept_on_disk(hass: HomeAssistant, entry_id: str) -> list[dict[str, Any]]:
         else:
             texts.pop(record["del"], None)
     return list(texts.values())
+
+
+# The recipients of tests/conftest.py, by number, and their notify entities.
+ENTITIES = {"4522113344": "notify.mor_sms", "4540506070": "notify.far_sms"}
+
+
+async def send_one_of_three_ways(hass: HomeAssistant, number: int) -> str:
+    """Send text *number* to Mor or Far, by a notify entity, notify.sms_dk or sms_dk.send_sms."""
+    receiver = ("4522113344", "4540506070")[number % 2]
+    message = f"Alarm {number:03d}"
+    way = number % 3
+    if way == 0:
+        await hass.services.async_call(
+            "notify",
+            "send_message",
+            {"entity_id": ENTITIES[receiver], "message": message},
+            blocking=True,
+        )
+    elif way == 1:
+        await hass.services.async_call(
+            "notify", "sms_dk", {"message": message, "target": [receiver]}, blocking=True
+        )
+    else:
+        await send_sms(hass, receiver, message=message)
+    return receiver

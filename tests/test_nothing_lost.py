@@ -30,30 +30,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.sms_dk.const import CONF_MAX_PER_DAY, CONF_MAX_PER_HOUR, DOMAIN
 from custom_components.sms_dk.storage import journal_path
 from tests.conftest import FAR, MOR
-from tests.helpers import kept_on_disk, send_sms, tick
+from tests.helpers import ENTITIES, kept_on_disk, send_one_of_three_ways, send_sms, tick
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 
 TEXTS_SENT = "sensor.sms_dk_texts_sent"
-ENTITIES = {MOR: "notify.mor_sms", FAR: "notify.far_sms"}
-
-
-async def send_one_way(hass: HomeAssistant, number: int) -> None:
-    """Send text *number* by a notify entity, notify.sms_dk or sms_dk.send_sms, in turn."""
-    receiver = (MOR, FAR)[number % 2]
-    message = f"Alarm {number:03d}"
-    if (way := number % 3) == 0:
-        await hass.services.async_call(
-            "notify",
-            "send_message",
-            {"entity_id": ENTITIES[receiver], "message": message},
-            blocking=True,
-        )
-    elif way == 1:
-        await hass.services.async_call(
-            "notify", "sms_dk", {"message": message, "target": [receiver]}, blocking=True
-        )
-    else:
-        await send_sms(hass, receiver, message=message)
 
 
 def arrived(simulator: SmsDkSimulator) -> Counter[str]:
@@ -98,7 +78,7 @@ async def test_a_hard_kill_at_any_instant_loses_nothing_and_sends_nothing_twice(
     may have gone is looked up in the delivery log first."""
     hold = simulator.faults.hold = asyncio.Event()
     simulator.faults.only_paths = {"/v1/sms/send"}
-    sends = [hass.async_create_task(send_one_way(hass, n)) for n in range(6)]
+    sends = [hass.async_create_task(send_one_of_three_ways(hass, n)) for n in range(6)]
     entry_id = init_integration.entry_id
     await until(lambda: len(simulator.sends) == 1 and len(kept_on_disk(hass, entry_id)) == 6)
     at_sms_dk = 0
@@ -217,7 +197,7 @@ async def test_options_reauth_and_reconfigure_take_effect_without_a_reload(
 
     async def burst() -> None:
         nonlocal number
-        await asyncio.gather(*(send_one_way(hass, number + n) for n in range(6)))
+        await asyncio.gather(*(send_one_of_three_ways(hass, number + n) for n in range(6)))
         number += 6
 
     simulator.faults.delay = 0.05

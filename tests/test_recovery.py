@@ -19,11 +19,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.sms_dk import data
 from custom_components.sms_dk.smsdk import client
 from tests.conftest import FAR, MOR
-from tests.helpers import kept_on_disk, send_sms, tick, ticking
+from tests.helpers import kept_on_disk, send_one_of_three_ways, send_sms, tick, ticking
 from tests.simulator import SmsDkSimulator
 
 QUEUED = "sensor.sms_dk_queued_texts"
-ENTITIES = {MOR: "notify.mor_sms", FAR: "notify.far_sms"}
 
 
 @pytest.fixture
@@ -31,27 +30,6 @@ def short_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Requests give up after a fraction of a second (15 s and 10 s in real use)."""
     monkeypatch.setattr(client, "DEFAULT_TIMEOUT", 0.3)
     monkeypatch.setattr(data, "PROBE_TIMEOUT", 0.2)
-
-
-async def send_one_of_three_ways(hass: HomeAssistant, number: int) -> str:
-    """Send text *number* to Mor or Far, by a notify entity, notify.sms_dk or sms_dk.send_sms."""
-    receiver = (MOR, FAR)[number % 2]
-    message = f"Alarm {number:03d}"
-    way = number % 3
-    if way == 0:
-        await hass.services.async_call(
-            "notify",
-            "send_message",
-            {"entity_id": ENTITIES[receiver], "message": message},
-            blocking=True,
-        )
-    elif way == 1:
-        await hass.services.async_call(
-            "notify", "sms_dk", {"message": message, "target": [receiver]}, blocking=True
-        )
-    else:
-        await send_sms(hass, receiver, message=message)
-    return receiver
 
 
 def sent(simulator: SmsDkSimulator) -> list[tuple[str, str]]:
