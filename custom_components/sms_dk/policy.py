@@ -50,11 +50,6 @@ class Verdict(StrEnum):
         """Whether SMS.dk itself may take the text later, with nobody doing anything."""
         return self in (Verdict.TRY_LATER, Verdict.UNKNOWN)
 
-    @property
-    def keeps(self) -> bool:
-        """Whether the outbox keeps a text that met it (rather than give the text up)."""
-        return self.temporary or self is Verdict.NEEDS_USER
-
 
 def classify(err: SmsDkError) -> Verdict:
     """The verdict on the error *err* of one request (a request without one: ``SENT``)."""
