@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from concurrent.futures import Future
+from contextlib import contextmanager
 from datetime import timedelta
 from enum import Enum
 import json
@@ -50,17 +52,51 @@ async def ticking[T](
 
     Under the frozen clock a timeout never fires by itself; this lets a request time out (or a
     late answer come) as it would in real time, without blocking on Home Assistant's tasks.
+    The clock stands still while a thread works for the loop (a platform imported in the
+    import executor, a journal read): on a loaded machine that takes longer than many turns of
+    the loop, and the frozen seconds must not run out meanwhile (they did once, in CI, for a
+    set-up that imported its platforms).
     """
     task = asyncio.ensure_future(awaitable)
-    for _ in range(3000):
-        for _ in range(20):
-            if task.done():
-                return task.result()
-            await asyncio.sleep(0)
-        freezer.tick(timedelta(seconds=step))
-        async_fire_time_changed(hass)
+    with _watching_threads(hass) as in_threads:
+        async with asyncio.timeout(120):  # real seconds: a hang fails, and says where
+            ticks = 0
+            while ticks < 3000:
+                for _ in range(20):
+                    if task.done():
+                        return task.result()
+                    await asyncio.sleep(0)
+                if busy := [job for job in in_threads if not job.done()]:
+                    await asyncio.wait([asyncio.wrap_future(job) for job in busy])
+                    continue
+                freezer.tick(timedelta(seconds=step))
+                async_fire_time_changed(hass)
+                ticks += 1
     task.cancel()
-    raise AssertionError("still waiting after 300 s")
+    raise AssertionError(f"still waiting after {3000 * step:g} s")
+
+
+@contextmanager
+def _watching_threads(hass: HomeAssistant) -> Iterator[list[Future[Any]]]:
+    """Collect the jobs given to Home Assistant's executors while the block runs."""
+    jobs: list[Future[Any]] = []
+    executors = [hass.import_executor, getattr(hass.loop, "_default_executor", None)]
+    watched = [executor for executor in executors if executor is not None]
+    for executor in watched:
+
+        def submit(
+            fn: Callable[..., Any], /, *args: Any, _submit: Any = executor.submit, **kwargs: Any
+        ) -> Future[Any]:
+            job: Future[Any] = _submit(fn, *args, **kwargs)
+            jobs.append(job)
+            return job
+
+        executor.submit = submit  # type: ignore[method-assign]
+    try:
+        yield jobs
+    finally:
+        for executor in watched:
+            del executor.submit
 
 
 def get_device(
