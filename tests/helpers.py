@@ -10,12 +10,19 @@ from datetime import timedelta
 from enum import Enum
 import json
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    snapshot_platform,
+)
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotSerializer
+from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.amber import AmberSnapshotExtension
 
 from custom_components.sms_dk.const import DOMAIN
@@ -204,3 +211,20 @@ async def send_one_of_three_ways(hass: HomeAssistant, number: int) -> str:
     else:
         await send_sms(hass, receiver, message=message)
     return receiver
+
+
+async def snapshot_entities(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    platform: Platform,
+) -> None:
+    """Set *entry* up with *platform* alone, and compare its entities with the snapshot."""
+    with patch("custom_components.sms_dk.PLATFORMS", [platform]):
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    await snapshot_platform(
+        hass, entity_registry, snapshot.use_extension(EntitySnapshotExtension), entry.entry_id
+    )
