@@ -785,6 +785,20 @@ async def test_gateway_page_from_the_simulator(
     assert simulator.messages == []
 
 
+@pytest.mark.parametrize("status", [500, 501, 507])
+async def test_another_server_page_is_a_server_error(
+    canned: Canned, canned_client: SmsDkClient, status: int
+) -> None:
+    """Another 5xx whose body is not SMS.dk's JSON (a crashed worker's page) is a server error
+    that says its status, not a malformed answer."""
+    canned.answer(status, "<html><body><h1>Internal Server Error</h1></body></html>")
+    canned.content_type = "text/html"
+    with pytest.raises(SmsDkServerError) as err:
+        await canned_client.get_credits()
+    assert err.value.http_status == status
+    assert err.value.message == f"SMS.dk failed with HTTP {status}"
+
+
 async def test_redirect_is_not_followed(canned: Canned, canned_client: SmsDkClient) -> None:
     """A redirect means a wrong address: not followed (it would turn a POST into a GET)."""
     canned.answer(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import timedelta
+import json
 import time
 from typing import Any
 from unittest.mock import patch
@@ -30,7 +31,14 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.sms_dk.const import CONF_MAX_PER_DAY, CONF_MAX_PER_HOUR, DOMAIN
 from custom_components.sms_dk.storage import journal_path
 from tests.conftest import FAR, MOR
-from tests.helpers import ENTITIES, kept_on_disk, send_one_of_three_ways, send_sms, tick
+from tests.helpers import (
+    ENTITIES,
+    kept_on_disk,
+    send_one_of_three_ways,
+    send_sms,
+    tick,
+    ticking,
+)
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 
 TEXTS_SENT = "sensor.sms_dk_texts_sent"
@@ -318,25 +326,44 @@ async def test_each_receivers_fate_is_its_own(
     assert [str(m.receiver) for m in simulator.messages] == response["queued"]
 
 
+def kept_line(text: str) -> str:
+    """A journal line that keeps *text* for MOR, as the outbox writes it."""
+    prepared = {
+        "receivers": [MOR],
+        "text": text,
+        "format": "gsm",
+        "parts": 1,
+        "sender": "SMSDKDemo",
+        "scheduled": None,
+        "reference": None,
+        "send_id": "0123456789abcdef",
+    }
+    kept = {
+        "id": "a",
+        "prepared": prepared,
+        "queued": "2026-12-01T08:00:00+00:00",
+        "attempts": 0,
+        "error": "",
+        "unverified": {},
+    }
+    return json.dumps({"k": "text", "put": kept}) + "\n"
+
+
 async def test_a_kept_text_that_cannot_be_read_back_raises_a_repair(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
     config_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A damaged journal line and a record that is not a text are not dropped in silence: a
-    repair says how many, and the log names neither a number nor a text; the rest is sent."""
+    """A damaged journal line, a record that is not a text and one that neither keeps nor drops
+    a text are not dropped in silence: a repair says how many, and the log names neither a
+    number nor a text; the rest is sent."""
     path = journal_path(hass, config_entry.entry_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    good = (
-        '{"k":"text","put":{"id":"a","prepared":{"receivers":["4522113344"],"text":"Hej",'
-        '"format":"gsm","parts":1,"sender":"SMSDKDemo","scheduled":null,"reference":null,'
-        '"send_id":"0123456789abcdef"},"queued":"2026-12-01T08:00:00+00:00","attempts":0,'
-        '"error":"","unverified":{}}}\n'
-    )
+    good = kept_line("Hej")
     path.write_text(
         '{"k":"text","put":{"id":"b","prepared":{"receivers":["4540506070"],"text":"Skj\n'
-        '{"k":"text","put":{"id":"c"}}\n' + good,
+        '{"k":"text","put":{"id":"c"}}\n{"k":"text","neither":"put nor del"}\n' + good,
         encoding="utf-8",
     )
     config_entry.add_to_hass(hass)
@@ -344,9 +371,29 @@ async def test_a_kept_text_that_cannot_be_read_back_raises_a_repair(
     await hass.async_block_till_done(wait_background_tasks=True)
     issue = ir.async_get(hass).async_get_issue(DOMAIN, f"unreadable_texts_{config_entry.entry_id}")
     assert issue is not None
-    assert issue.translation_placeholders == {"title": "SMS.dk", "count": "2"}
+    assert issue.translation_placeholders == {"title": "SMS.dk", "count": "3"}
     assert FAR not in caplog.text
     assert "Skj" not in caplog.text
+    assert arrived(simulator) == Counter(["Hej"])
+
+
+async def test_a_line_a_kill_cut_short_is_no_loss(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    config_entry: MockConfigEntry,
+) -> None:
+    """A last line without its end (the kill came during the write, so its request never left)
+    is passed over without a repair; the texts before it are sent."""
+    path = journal_path(hass, config_entry.entry_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(kept_line("Hej") + '{"k":"text","put":{"id":"b","prepa', encoding="utf-8")
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert (
+        ir.async_get(hass).async_get_issue(DOMAIN, f"unreadable_texts_{config_entry.entry_id}")
+        is None
+    )
     assert arrived(simulator) == Counter(["Hej"])
 
 
@@ -406,3 +453,45 @@ async def test_an_unload_that_fails_leaves_the_entry_sending(
     # What a later successful unload would stop (the entry is left half unloaded here).
     await init_integration.runtime_data.coordinator.async_shutdown()
     await init_integration.runtime_data.async_shutdown()
+
+
+async def test_an_action_waits_for_the_entry_30_seconds_at_most(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """sms_dk.send_sms waits for an entry under its set-up lock for 30 s; then it is refused as
+    any entry that is not loaded, and nothing is sent."""
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    # A set-up that does not end (the test holds the lock a set-up holds).
+    async with init_integration.setup_lock:
+        started = dt_util.utcnow()
+        with pytest.raises(ServiceValidationError) as refused:
+            await ticking(hass, freezer, send_sms(hass, MOR, message="for sent"), 1)
+        waited = (dt_util.utcnow() - started).total_seconds()
+    assert refused.value.translation_key == "service_config_entry_not_loaded"
+    assert 30 <= waited < 35
+    assert simulator.sends == []
+
+
+async def test_a_text_that_meets_the_entry_unloading_is_sent_once_it_is_back(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A text whose new sender name is being checked with SMS.dk when the user's Reload shuts
+    the outbox is sent by the entry the reload brings back: once, with that sender."""
+    simulator.sender_names.append("Sommerhus")  # approved since the entry read the list
+    simulator.faults.hold = asyncio.Event()
+    simulator.faults.only_paths = {"/v1/sendername/list"}
+    sending = hass.async_create_task(send_sms(hass, MOR, message="ny afsender", sender="Sommerhus"))
+    await until(
+        lambda: len(simulator.requests) > 0 and simulator.requests[-1].path.endswith("list")
+    )
+    reload = hass.async_create_task(hass.config_entries.async_reload(init_integration.entry_id))
+    # The old entry is unloaded (its outbox shut) once the new set-up runs.
+    await until(lambda: init_integration.state is ConfigEntryState.SETUP_IN_PROGRESS)
+    simulator.faults.hold.set()
+    assert await reload
+    response = await sending
+    assert [a["receiver"] for a in response["accepted"]] == [MOR]
+    assert [(m.message, m.sender) for m in simulator.messages] == [("ny afsender", "Sommerhus")]

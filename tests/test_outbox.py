@@ -385,3 +385,42 @@ async def test_a_text_waiting_for_its_time_blocks_nothing(
     response = await send_sms(hass, MOR, message="nu")
     assert [a["receiver"] for a in response["accepted"]] == [MOR]
     assert texts_to(simulator, MOR) == ["nu"]
+
+
+async def test_texts_kept_by_an_older_release_are_taken_over_and_sent(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A text an older release kept in its own store (before the journal) is sent once after the
+    upgrade and that store is gone; one it cannot read raises the repair, not a silent loss."""
+    key = f"{DOMAIN}.{config_entry.entry_id}.outbox"
+    kept_by_0_1 = {  # no send_id, no unverified: 0.1 did not write them
+        "id": "0a1b2c",
+        "prepared": {
+            "receivers": [MOR],
+            "text": "Fryseren er varm",
+            "format": "gsm",
+            "parts": 1,
+            "sender": "SMSDKDemo",
+            "scheduled": None,
+            "reference": None,
+        },
+        "queued": dt_util.utcnow().isoformat(),
+        "attempts": 2,
+        "error": "SmsDkServerError: SMS.dk is unavailable for now (HTTP 503)",
+    }
+    hass_storage[key] = {"version": 1, "key": key, "data": [kept_by_0_1, {"prepared": 1}]}
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert [(str(m.receiver), m.message) for m in simulator.messages] == [(MOR, "Fryseren er varm")]
+    assert key not in hass_storage
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"unreadable_texts_{config_entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_placeholders == {"title": "SMS.dk", "count": "1"}
+    # Taken over once: a restart sends nothing more.
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(simulator.messages) == 1
