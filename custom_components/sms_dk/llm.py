@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, override
+from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.components.homeassistant.exposed_entities import async_should_expose
 from homeassistant.components.llm import LLMTools
@@ -22,19 +22,16 @@ from homeassistant.const import ATTR_CONFIG_ENTRY_ID, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, State, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv, entity_registry as er
-from homeassistant.helpers.llm import (
-    LLM_API_ASSIST,
-    LLMContext,
-    Tool,
-    ToolAnnotations,
-    ToolInput,
-    ToolResult,
-)
+from homeassistant.helpers.llm import LLM_API_ASSIST, LLMContext, Tool, ToolInput
 
-from .compat import probatio
+from .compat import probatio, tool_annotations, tool_result
 from .const import DOMAIN
 from .errors import async_error_text, invalid
 from .services import ATTR_MESSAGE, ATTR_RECIPIENTS, SERVICE_SEND_SMS
+
+if TYPE_CHECKING:
+    # Only a type here: ToolResult is new in 2026.10 (compat.tool_result).
+    from homeassistant.helpers.llm import ToolResult
 
 ARG_RECIPIENT = "recipient"
 ARG_MESSAGE = "message"
@@ -122,7 +119,7 @@ async def _error(
     The keys are those Home Assistant's chat log gives an error a tool raises.
     """
     text = await async_error_text(hass, err, llm_context.language or hass.config.language)
-    return ToolResult(data={"error": type(err).__name__, "error_text": text}, error=True)
+    return tool_result({"error": type(err).__name__, "error_text": text}, error=True)
 
 
 class RecipientTool(Tool):
@@ -157,7 +154,7 @@ class SendTextTool(RecipientTool):
     )
     # A text adds to what is there and takes nothing away, so it is not destructive; sent twice
     # it arrives twice, and it leaves Home Assistant for the phone network.
-    annotations = ToolAnnotations(
+    annotations = tool_annotations(
         read_only=False, destructive=False, idempotent=False, open_world=True
     )
 
@@ -197,7 +194,7 @@ class SendTextTool(RecipientTool):
         except HomeAssistantError as err:
             return await _error(hass, llm_context, err)
         assert response is not None  # noqa: S101 - the action always answers when asked
-        return ToolResult(data=_named(dict(response), recipient.name))
+        return tool_result(_named(dict(response), recipient.name))
 
 
 def _named(response: dict[str, Any], name: str) -> dict[str, Any]:
@@ -223,7 +220,7 @@ class StatusTool(RecipientTool):
         "pending, delivered, rejected, expired or buffered; unknown before the first text), "
         "and how many SMS.dk credits are left."
     )
-    annotations = ToolAnnotations(
+    annotations = tool_annotations(
         read_only=True, destructive=False, idempotent=True, open_world=False
     )
 
@@ -263,7 +260,7 @@ class StatusTool(RecipientTool):
         }
         if asked is None:
             data["accounts"] = [_account(hass, exposed) for exposed in self._accounts]
-        return ToolResult(data=data)
+        return tool_result(data)
 
 
 def _state(hass: HomeAssistant, entity_id: str) -> State:
