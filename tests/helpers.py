@@ -9,13 +9,18 @@ from contextlib import contextmanager
 from datetime import timedelta
 from enum import Enum
 import json
+from pathlib import Path
+import shutil
 from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.blueprint.models import Blueprint
+from homeassistant.components.blueprint.schemas import BLUEPRINT_SCHEMA
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.util import yaml as yaml_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
@@ -104,6 +109,29 @@ def _watching_threads(hass: HomeAssistant) -> Iterator[list[Future[Any]]]:
     finally:
         for executor in watched:
             del executor.submit
+
+
+# The project's automation blueprints, by their path below this folder ("sms_dk/....yaml").
+BLUEPRINTS = Path(__file__).parent.parent / "blueprints" / "automation"
+
+
+def load_blueprint(path: str, schema: Any = BLUEPRINT_SCHEMA) -> Blueprint:
+    """The automation blueprint at *path*, as Home Assistant's blueprint machinery loads it."""
+    return Blueprint(
+        yaml_util.load_yaml_dict(BLUEPRINTS / path),
+        path=path,
+        expected_domain="automation",
+        schema=schema,
+    )
+
+
+def blueprint_config_dir(tmp_path: Path, path: str) -> Path:
+    """A config folder under *tmp_path* with the blueprint at *path* where Home Assistant looks
+    for it (to be made outside the event loop, where file work belongs)."""
+    target = tmp_path / "blueprints" / "automation" / path
+    target.parent.mkdir(parents=True)
+    shutil.copy(BLUEPRINTS / path, target)
+    return tmp_path
 
 
 def get_device(

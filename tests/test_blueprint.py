@@ -10,18 +10,14 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from pathlib import Path
-import shutil
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.automation import EVENT_AUTOMATION_TRIGGERED
 from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
-from homeassistant.components.blueprint.models import Blueprint
-from homeassistant.components.blueprint.schemas import BLUEPRINT_SCHEMA
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, selector
 from homeassistant.setup import async_setup_component
-from homeassistant.util import yaml as yaml_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -30,6 +26,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from tests.conftest import FAR, MOR
+from tests.helpers import blueprint_config_dir, load_blueprint
 from tests.simulator import SmsDkSimulator
 
 EVENT_DELIVERY_STATUS = "sms_dk_delivery_status"  # the event automations listen for
@@ -38,7 +35,6 @@ EVENT_DELIVERY_STATUS = "sms_dk_delivery_status"  # the event automations listen
 pytestmark = pytest.mark.timeout(60)
 
 PATH = "sms_dk/alarm_with_confirmation.yaml"
-SOURCE = Path(__file__).parent.parent / "blueprints" / "automation" / PATH
 AUTOMATION = "automation.alarm"
 MOR_ENTITY = "notify.mor_sms"
 FAR_ENTITY = "notify.far_sms"
@@ -53,16 +49,10 @@ SERVER_CODE = ("aiohttp/web_protocol.py",)
 QUIET = 20
 
 
-def load(schema: Any = BLUEPRINT_SCHEMA) -> Blueprint:
-    return Blueprint(
-        yaml_util.load_yaml_dict(SOURCE), path=PATH, expected_domain="automation", schema=schema
-    )
-
-
 def test_blueprint_is_valid() -> None:
     """The blueprint passes the blueprint schema (as the automation integration applies it),
     is for automations, runs on every supported release, and asks for what it uses."""
-    blueprint = load(AUTOMATION_BLUEPRINT_SCHEMA)
+    blueprint = load_blueprint(PATH, AUTOMATION_BLUEPRINT_SCHEMA)
     assert blueprint.name == "Alarm by SMS with confirmation"
     assert blueprint.domain == "automation"
     assert blueprint.validate() is None  # min_version is met
@@ -103,10 +93,7 @@ def test_blueprint_is_valid() -> None:
 def config_dir(tmp_path: Path) -> Path:
     """A config folder with the blueprint where Home Assistant looks for it (made outside the
     event loop, where file work belongs)."""
-    target = tmp_path / "blueprints" / "automation" / PATH
-    target.parent.mkdir(parents=True)
-    shutil.copy(SOURCE, target)
-    return tmp_path
+    return blueprint_config_dir(tmp_path, PATH)
 
 
 def runs(task: asyncio.Task[Any], files: tuple[str, ...]) -> bool:

@@ -6,13 +6,17 @@ on the newest, so the branches for older releases are marked ``pragma: no cover`
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import service
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.util.json import JsonObjectType
+
+if TYPE_CHECKING:
+    from homeassistant.helpers.llm import ToolAnnotations, ToolResult
 
 HA_VERSION = (MAJOR_VERSION, MINOR_VERSION)
 
@@ -53,4 +57,43 @@ def async_get_config_entry(hass: HomeAssistant, domain: str, entry_id: str | Non
     return service.async_get_config_entry(hass, domain, entry_id)
 
 
-__all__ = ["async_get_config_entry", "probatio", "via_device"]
+# Since 2026.8 an integration's llm.py gives LLM agents tools (llm.py here); since 2026.10 a tool
+# answers with a ToolResult (its data and whether it failed) and describes itself with
+# ToolAnnotations. Before, a tool answered with the plain JSON object. Home Assistant's LLM helper
+# is imported only when a tool is made or answers: on the older releases importing it at the
+# integration's load would import several other integrations with it.
+LLM_TOOL_RESULT = (2026, 10)
+
+
+def tool_result(data: JsonObjectType, *, error: bool = False) -> ToolResult:
+    """A tool's answer: a ToolResult, or before 2026.10 its data (an error says so in it)."""
+    if HA_VERSION >= LLM_TOOL_RESULT:
+        from homeassistant.helpers.llm import ToolResult  # noqa: PLC0415 (see above)
+
+        return ToolResult(data=data, error=error)
+    return cast("ToolResult", data)  # pragma: no cover - 2026.8 and 2026.9 only
+
+
+def tool_annotations(
+    *, read_only: bool, destructive: bool, idempotent: bool, open_world: bool
+) -> ToolAnnotations:
+    """How a tool behaves, for the releases that ask (2026.10 and later; None before)."""
+    if HA_VERSION >= LLM_TOOL_RESULT:
+        from homeassistant.helpers.llm import ToolAnnotations  # noqa: PLC0415 (see above)
+
+        return ToolAnnotations(
+            read_only=read_only,
+            destructive=destructive,
+            idempotent=idempotent,
+            open_world=open_world,
+        )
+    return cast("ToolAnnotations", None)  # pragma: no cover - 2026.8 and 2026.9 only
+
+
+__all__ = [
+    "async_get_config_entry",
+    "probatio",
+    "tool_annotations",
+    "tool_result",
+    "via_device",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import translation
 
 from .const import DOMAIN
 from .smsdk import (
@@ -63,6 +64,22 @@ def invalid(key: str, **placeholders: str) -> ServiceValidationError:
     return ServiceValidationError(
         translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
     )
+
+
+async def async_error_text(hass: HomeAssistant, err: HomeAssistantError, language: str) -> str:
+    """The message of *err* in *language* (English where it has none), for an Assist agent.
+
+    Home Assistant renders a translated error in English only (``str(err)``); the user who asked
+    Assist reads the agent's answer in the language of the conversation.
+    """
+    if err.translation_domain and err.translation_key:
+        texts = await translation.async_get_translations(
+            hass, language, "exceptions", [err.translation_domain]
+        )
+        key = f"component.{err.translation_domain}.exceptions.{err.translation_key}.message"
+        if text := texts.get(key):
+            return text.rstrip(".").format(**(err.translation_placeholders or {}))
+    return str(err)
 
 
 class EntryUnloadingError(HomeAssistantError):
