@@ -8,13 +8,11 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_WEBHOOK_ID, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.core_config import async_process_ha_core_config
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
 )
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_dk.const import DOMAIN
 from tests.conftest import FAR, MOR
@@ -184,16 +182,6 @@ async def test_scheduled_text_is_followed_from_its_time(
     await simulator.advance()
     await tick(hass, freezer, 60)
     assert hass.states.get(LAST).state == "delivered"
-
-
-@pytest.fixture
-async def reachable(hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator) -> Any:
-    """Home Assistant's HTTP server on loopback, set as its external URL (as if port-forwarded)."""
-    client = await hass_client_no_auth()
-    await async_process_ha_core_config(
-        hass, {"external_url": str(client.make_url("/")).rstrip("/")}
-    )
-    return client
 
 
 @pytest.mark.parametrize(

@@ -13,11 +13,9 @@ import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_dk.smsdk import SmsDkClient
 from custom_components.sms_dk.tracking import EVENT_DELIVERY_STATUS
@@ -61,16 +59,6 @@ async def settle(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     """Let the outbox find SMS.dk answering, wait for the log to settle, look, and send."""
     for _ in range(3):
         await tick(hass, freezer, 10)
-
-
-@pytest.fixture
-async def reachable(hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator) -> Any:
-    """Home Assistant's HTTP server on loopback, set as its external URL (as if port-forwarded)."""
-    client = await hass_client_no_auth()
-    await async_process_ha_core_config(
-        hass, {"external_url": str(client.make_url("/")).rstrip("/")}
-    )
-    return client
 
 
 async def test_reports_arriving_together_read_the_log_once(
