@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
 )
 
-from custom_components.sms_dk.const import DOMAIN
+from custom_components.sms_dk.const import CONF_MAX_PER_DAY, CONF_MAX_PER_HOUR, DOMAIN
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
@@ -293,13 +293,20 @@ async def test_corrupt_storage_is_ignored(
 
 
 async def test_remembers_a_bounded_number(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
 ) -> None:
-    """Only the most recent texts are remembered."""
+    """Only the most recent texts are remembered: 200, a burst to many recipients whole."""
+    hass.config_entries.async_update_entry(
+        init_integration, options={CONF_MAX_PER_HOUR: 0, CONF_MAX_PER_DAY: 0}
+    )
+    simulator.credits = 1000
     tracker = init_integration.runtime_data.tracker
-    for _ in range(26):
-        await send_sms(hass, MOR, FAR)
-    assert len(tracker.messages) == 50
+    first = await send_sms(hass, MOR, FAR, message="Tekst 0")
+    for number in range(1, 101):
+        await send_sms(hass, MOR, FAR, message=f"Tekst {number}")
+    assert len(tracker.messages) == 200
+    gone = {a["batch_id"] for a in first["accepted"]}
+    assert not any(tracker.knows(batch_id) for batch_id in gone)
 
 
 async def test_text_without_batch_id_is_not_followed(

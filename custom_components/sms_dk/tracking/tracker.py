@@ -35,8 +35,9 @@ EVENT_DELIVERY_STATUS: Final = f"{DOMAIN}_delivery_status"
 FOLLOW_FOR: Final = timedelta(hours=6)
 # Poll intervals: soon after a send, then less and less often.
 POLL_DELAYS: Final = (10, 20, 40, 80, 160, 300, 600)
-# How many messages are remembered (for the sensors, diagnostics and reports).
-KEEP_MESSAGES: Final = 50
+# How many messages are remembered (for the sensors, diagnostics and reports): a burst to many
+# recipients is followed whole.
+KEEP_MESSAGES: Final = 200
 LOG_PAGE: Final = 100
 SAVE_DELAY: Final = 5
 
