@@ -66,9 +66,11 @@ async def test_reports_arriving_together_read_the_log_once(
     simulator: SmsDkSimulator,
     init_integration: MockConfigEntry,
     reachable: Any,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """Several delivery reports for one text at once (SMS.dk repeating a report) prompt one read
-    of its log, not one each; a report after that read is done prompts a read again."""
+    of its log, not one each; a report after that read is done prompts a read again (at the end
+    of the 0.5 s in which reports are read together, tests/test_log_reads.py)."""
     events = async_capture_events(hass, EVENT_DELIVERY_STATUS)
     batch_id = (await send_sms(hass, MOR))["batch_id"]
     url = f"/api/webhook/{init_integration.data[CONF_WEBHOOK_ID]}"
@@ -91,7 +93,7 @@ async def test_reports_arriving_together_read_the_log_once(
     assert [e.data["status"] for e in events] == ["delivered"]
 
     assert (await reachable.get(url, params=report)).status == 200
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await tick(hass, freezer, 0.5)
     assert log_reads(simulator, batch_id) == 2
     assert len(events) == 1
 
