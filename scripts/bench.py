@@ -14,7 +14,10 @@ real Home Assistant; the simulator serves on 127.0.0.1) and prints one table at 
 5. 2,000 texts sent while SMS.dk is down (every request answered with a 503 page): the time of
    one ``send_sms``, the bytes written to the journal (appends and rewrites: bounded per text,
    however many wait), its size against what is alive; then SMS.dk answers again and every text
-   must go out exactly once.
+   must go out exactly once;
+6. reads of the delivery log (``POST /v1/sms/listlog``, counted as the simulator received them)
+   for a burst of 50 delivery reports (50 texts to 50 recipients, reported within a second), and
+   per poll with 200 texts pending; beside them the same figures of the code before (#15).
 
 Home Assistant's configuration folder is a temporary folder of the run (``hass_config_dir``, as
 tests/conftest.py does), on this machine's disk: the entry's journal
@@ -54,6 +57,7 @@ from homeassistant.helpers.storage import STORAGE_DIR
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_dk.const import CONF_REPLACE_CHARACTERS, DOMAIN
 from custom_components.sms_dk.smsdk import MessageFormat, SmsDkClient
@@ -99,6 +103,20 @@ DRAIN_TIMEOUT: Final = 120.0
 BACKGROUND_FLUSH: Final = "sms_dk journal"
 
 KIB: Final = 1024
+# Delivery reports of this many texts to as many recipients, and polls of this many pending texts.
+BURST_TEXTS: Final = 50
+POLL_TEXTS: Final = 200
+# Longer than the window in which reports are read together (0.5 s, tracking/tracker.py), and
+# than the first poll's delay (10 s): waited, or the clock moved on by it.
+REPORTS_SETTLE: Final = 1.0
+POLL_JUMP: Final = timedelta(seconds=11)
+# The same figures measured by this bench on the code before #15 (commit 5080e19's integration):
+# one read per reported batch, one per pending batch, and only the last 50 texts were followed
+# (following all 200, one read per text would have made 200 reads a poll).
+BEFORE_BURST: Final = "50"
+BEFORE_POLL: Final = "50 / 50, with 50 followed and 50 / 200 shown delivered"
+LISTLOG: Final = "/v1/sms/listlog"
+
 # The options of the spend guard's limits (0 turns a limit off); spelled out, not imported, so that
 # the benchmark also runs on code from before the guard.
 SPEND_LIMITS: Final = ("max_per_hour", "max_per_day")
@@ -618,6 +636,84 @@ async def _outage(
     )
 
 
+# ----------------------------------------------------------------------------- 6. log reads
+
+
+@dataclass(frozen=True, slots=True)
+class LogReads:
+    """Reads of the delivery log for a burst of reports and for two polls."""
+
+    burst: int  # listlog requests after BURST_TEXTS reports
+    burst_spread: float  # s, from the first report sent to the last answered
+    burst_delivered: int  # of those texts, how many the tracker shows delivered then
+    first_poll: int  # listlog requests of the poll with POLL_TEXTS pending
+    second_poll: int  # and of the next one, once SMS.dk delivered them all
+    followed: int  # texts the tracker followed at the first poll
+    poll_delivered: int  # of the POLL_TEXTS, how many it shows delivered after the second
+
+
+def _reads(simulator: SmsDkSimulator) -> int:
+    return sum(request.path == LISTLOG for request in simulator.requests)
+
+
+def _delivered(entry: MockConfigEntry, batches: set[str]) -> int:
+    tracker = entry.runtime_data.tracker
+    return sum(m.batch_id in batches and m.status_name == "delivered" for m in tracker.messages)
+
+
+async def _poll(hass: HomeAssistant, simulator: SmsDkSimulator, jump: timedelta) -> int:
+    """The listlog requests of the poll the clock moved on by *jump* brings."""
+    before = _reads(simulator)
+    async_fire_time_changed(hass, dt_util.utcnow() + jump)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    return _reads(simulator) - before
+
+
+async def _log_reads(
+    hass: HomeAssistant, simulator: SmsDkSimulator, entry: MockConfigEntry, external_url: str
+) -> LogReads:
+    await hass.async_block_till_done(wait_background_tasks=True)
+    _forget(simulator)
+    # SMS.dk reaches the webhook at Home Assistant's own HTTP server (as if port-forwarded).
+    await hass.config.async_update(external_url=external_url)
+    simulator.dlr_delay = 0
+    response = await _send_sms(
+        hass, [f"+{4540200000 + i}" for i in range(BURST_TEXTS)], "Brand: røgalarm i stuen."
+    )
+    batches = {accepted["batch_id"] for accepted in response["accepted"]}
+    before = _reads(simulator)
+    start = time.perf_counter()
+    await simulator.advance()  # delivered, and reported: BURST_TEXTS real calls to the webhook
+    spread = time.perf_counter() - start
+    await asyncio.sleep(REPORTS_SETTLE)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    burst = _reads(simulator) - before
+    burst_delivered = _delivered(entry, batches)
+    await hass.config.async_update(external_url=None)
+
+    batches = set()
+    for group in range(POLL_TEXTS // BURST_TEXTS):
+        numbers = [f"+{4540300000 + group * BURST_TEXTS + i}" for i in range(BURST_TEXTS)]
+        response = await _send_sms(hass, numbers, "Vandalarm i kælderen.")
+        batches |= {accepted["batch_id"] for accepted in response["accepted"]}
+    tracker = entry.runtime_data.tracker
+    first_poll = await _poll(hass, simulator, POLL_JUMP)
+    followed = sum(m.batch_id in batches for m in tracker.messages)
+    await simulator.advance()  # no report (no dlrUrl): only polling tells
+    second_poll = await _poll(hass, simulator, POLL_JUMP * 3)
+    poll_delivered = _delivered(entry, batches)
+    _forget(simulator)
+    return LogReads(
+        burst=burst,
+        burst_spread=spread,
+        burst_delivered=burst_delivered,
+        first_poll=first_poll,
+        second_poll=second_poll,
+        followed=followed,
+        poll_delivered=poll_delivered,
+    )
+
+
 # --------------------------------------------------------------------------------- the report
 
 
@@ -672,6 +768,7 @@ class Results:
     fanout: dict[int, float]
     memory: Memory
     outage: Outage
+    log_reads: LogReads
     started: float  # time.perf_counter() at the start
 
     def notes(self) -> list[str]:
@@ -829,6 +926,27 @@ class Results:
                 ),
                 "bounded per text",
             ),
+            (
+                (
+                    f"Log reads per burst of {BURST_TEXTS} delivery reports (one text each, all"
+                    f" reported within {self.log_reads.burst_spread:.2f} s)"
+                ),
+                (
+                    f"{self.log_reads.burst} (before: {BEFORE_BURST});"
+                    f" {self.log_reads.burst_delivered} / {BURST_TEXTS} shown delivered"
+                    f" {REPORTS_SETTLE:.0f} s after"
+                ),
+                "≤ 3",
+            ),
+            (
+                f"Log reads per poll with {POLL_TEXTS} pending texts (first poll / next poll)",
+                (
+                    f"{self.log_reads.first_poll} / {self.log_reads.second_poll} (before:"
+                    f" {BEFORE_POLL}); {self.log_reads.followed} followed,"
+                    f" {self.log_reads.poll_delivered} / {POLL_TEXTS} shown delivered"
+                ),
+                "≤ 2",
+            ),
         ]
 
     def report(self) -> str:
@@ -899,7 +1017,7 @@ def hass_config_dir(hass_tmp_config_dir: str) -> str:
 
 
 @pytest.mark.usefixtures("enable_custom_integrations", "socket_enabled")
-async def test_bench(hass: HomeAssistant) -> None:
+async def test_bench(hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator) -> None:
     """Measure everything once and print the table."""
     started = time.perf_counter()
     # A production Home Assistant logs warnings and up; the test plugin's INFO would measure
@@ -935,6 +1053,9 @@ async def test_bench(hass: HomeAssistant) -> None:
         watch.active = False  # its lists would count as memory kept
         memory = await _memory(hass, simulator)
         watch.active = True
+        outage = await _outage(hass, simulator, entry, watch)
+        http = await hass_client_no_auth()
+        log_reads = await _log_reads(hass, simulator, entry, str(http.make_url("/")).rstrip("/"))
         results = Results(
             on=on,
             off=off,
@@ -942,7 +1063,8 @@ async def test_bench(hass: HomeAssistant) -> None:
             flushes=flushes,
             fanout=fanout,
             memory=memory,
-            outage=await _outage(hass, simulator, entry, watch),
+            outage=outage,
+            log_reads=log_reads,
             started=started,
         )
         print(results.report())

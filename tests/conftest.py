@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Any
 
 from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant
+from homeassistant.core_config import async_process_ha_core_config
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.amber import AmberSnapshotExtension
 
@@ -82,6 +85,17 @@ async def init_integration(hass: HomeAssistant, config_entry: MockConfigEntry) -
     await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry
+
+
+@pytest.fixture
+async def reachable(hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator) -> Any:
+    """Home Assistant's HTTP server on loopback, set as its external URL (as if port-forwarded):
+    SMS.dk (the simulator) reaches the webhook with its delivery reports."""
+    client = await hass_client_no_auth()
+    await async_process_ha_core_config(
+        hass, {"external_url": str(client.make_url("/")).rstrip("/")}
+    )
+    return client
 
 
 @pytest.fixture

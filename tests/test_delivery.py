@@ -8,15 +8,13 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_WEBHOOK_ID, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.core_config import async_process_ha_core_config
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
 )
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.sms_dk.const import DOMAIN
+from custom_components.sms_dk.const import CONF_MAX_PER_DAY, CONF_MAX_PER_HOUR, DOMAIN
 from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
@@ -186,16 +184,6 @@ async def test_scheduled_text_is_followed_from_its_time(
     assert hass.states.get(LAST).state == "delivered"
 
 
-@pytest.fixture
-async def reachable(hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator) -> Any:
-    """Home Assistant's HTTP server on loopback, set as its external URL (as if port-forwarded)."""
-    client = await hass_client_no_auth()
-    await async_process_ha_core_config(
-        hass, {"external_url": str(client.make_url("/")).rstrip("/")}
-    )
-    return client
-
-
 @pytest.mark.parametrize(
     ("outcome", "status"),
     [(1, "delivered"), (2, "rejected"), (4, "expired"), (8, "buffered")],
@@ -305,13 +293,20 @@ async def test_corrupt_storage_is_ignored(
 
 
 async def test_remembers_a_bounded_number(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
 ) -> None:
-    """Only the most recent texts are remembered."""
+    """Only the most recent texts are remembered: 200, a burst to many recipients whole."""
+    hass.config_entries.async_update_entry(
+        init_integration, options={CONF_MAX_PER_HOUR: 0, CONF_MAX_PER_DAY: 0}
+    )
+    simulator.credits = 1000
     tracker = init_integration.runtime_data.tracker
-    for _ in range(26):
-        await send_sms(hass, MOR, FAR)
-    assert len(tracker.messages) == 50
+    first = await send_sms(hass, MOR, FAR, message="Tekst 0")
+    for number in range(1, 101):
+        await send_sms(hass, MOR, FAR, message=f"Tekst {number}")
+    assert len(tracker.messages) == 200
+    gone = {a["batch_id"] for a in first["accepted"]}
+    assert not any(tracker.knows(batch_id) for batch_id in gone)
 
 
 async def test_text_without_batch_id_is_not_followed(

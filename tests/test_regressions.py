@@ -13,11 +13,9 @@ import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sms_dk.smsdk import SmsDkClient
 from custom_components.sms_dk.tracking import EVENT_DELIVERY_STATUS
@@ -63,24 +61,16 @@ async def settle(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
         await tick(hass, freezer, 10)
 
 
-@pytest.fixture
-async def reachable(hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator) -> Any:
-    """Home Assistant's HTTP server on loopback, set as its external URL (as if port-forwarded)."""
-    client = await hass_client_no_auth()
-    await async_process_ha_core_config(
-        hass, {"external_url": str(client.make_url("/")).rstrip("/")}
-    )
-    return client
-
-
 async def test_reports_arriving_together_read_the_log_once(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
     init_integration: MockConfigEntry,
     reachable: Any,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """Several delivery reports for one text at once (SMS.dk repeating a report) prompt one read
-    of its log, not one each; a report after that read is done prompts a read again."""
+    of its log, not one each; a report after that read is done prompts a read again (at the end
+    of the 0.5 s in which reports are read together, tests/test_log_reads.py)."""
     events = async_capture_events(hass, EVENT_DELIVERY_STATUS)
     batch_id = (await send_sms(hass, MOR))["batch_id"]
     url = f"/api/webhook/{init_integration.data[CONF_WEBHOOK_ID]}"
@@ -103,7 +93,7 @@ async def test_reports_arriving_together_read_the_log_once(
     assert [e.data["status"] for e in events] == ["delivered"]
 
     assert (await reachable.get(url, params=report)).status == 200
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await tick(hass, freezer, 0.5)
     assert log_reads(simulator, batch_id) == 2
     assert len(events) == 1
 

@@ -15,7 +15,9 @@ A delivery report, from the webhook to a sensor::
 
     SMS.dk calls GET <webhook>?batchId=...
       -> tracking.reports handler           answers 200 at once, whatever it was sent
-      -> DeliveryTracker.async_report       POST /v1/sms/listlog for the batch (one read at a time)
+      -> DeliveryTracker.async_report       reports within 0.5 s read together (the first at once)
+      -> tracking.LogReader                 POST /v1/sms/listlog: the batch's, or the whole log for
+                                            several; shared with polls and lost-answer look-ups
       -> DeliveryTracker._apply             a new status: event sms_dk_delivery_status, TextStep
       -> dispatcher signal(entry, "message", receiver)  the delivery status sensor writes its state
 
@@ -50,7 +52,7 @@ from .outbox import Outbox, Transmitter
 from .sending import SendOutcome, SendRequest, SmsSender, SpendGuard, Usage, async_sender_names
 from .smsdk import SmsDkClient
 from .storage import EntryJournal
-from .tracking import DeliveryTracker, async_register_reports, async_setup_cloudhook
+from .tracking import DeliveryTracker, LogReader, async_register_reports, async_setup_cloudhook
 
 # How long an action waits for an entry the user reloads.
 RELOAD_WAIT: Final = 30.0
@@ -216,7 +218,9 @@ async def async_build_runtime_data(
 
     journal = EntryJournal(hass, entry.entry_id)
     records = await journal.async_load()
-    tracker = DeliveryTracker(hass, entry, client)
+    # One reader of the delivery log for the tracker and the outbox's look-ups of lost answers.
+    log = LogReader(client)
+    tracker = DeliveryTracker(hass, entry, log)
     await tracker.async_load()
     async_register_reports(hass, entry, tracker)
     await async_setup_cloudhook(hass, entry)
@@ -226,7 +230,9 @@ async def async_build_runtime_data(
     await guard.async_load(records)
 
     links = EntryLinks(hass, entry, client, coordinator, usage)
-    transmitter = Transmitter(hass, entry, client, tracker, on_accepted=links.async_on_accepted)
+    transmitter = Transmitter(
+        hass, entry, client, tracker, log=log, on_accepted=links.async_on_accepted
+    )
     outbox = Outbox(hass, entry, journal, transmitter.async_try, links.async_probe)
     await outbox.async_load(records)
     sender = SmsSender(hass, entry, client, outbox, guard=guard, sender_names=sender_names)

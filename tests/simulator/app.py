@@ -551,6 +551,9 @@ class SmsDkSimulator:
             record.to_json(receiver_as_string=as_string)
             for record in matching[offset : offset + limit]
         ]
+        if self.faults.log_without_batch_id:
+            for shown in data:
+                del shown["batchId"]
         return _success(
             {"limit": limit, "offset": offset, "recordsTotal": len(matching), "data": data}
         )

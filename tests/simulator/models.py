@@ -37,7 +37,8 @@ class Faults:
     The answering faults take precedence in this order when several are on: drop_connection,
     page_status, html_404, bad_gateway, server_error, cooldown, error_code, malformed_json,
     unexpected_shape. delay adds to any of them. The shape faults (credits_as_string,
-    receiver_as_string, rejected_as_207) only change what a normal answer looks like.
+    receiver_as_string, rejected_as_207, omit_batch_id, log_without_batch_id) only change what a
+    normal answer looks like.
 
     Two kinds of lost answer, for a client that must tell "not sent" from "maybe sent":
 
@@ -89,6 +90,8 @@ class Faults:
     fail_sends_after: int | None = None
     # A send answer without "batchId" (documented as always there; clients must not depend on it).
     omit_batch_id: bool = False
+    # Log records without "batchId" (the log's fields are documented, not promised).
+    log_without_batch_id: bool = False
     # Answer every request with this documented error code (its HTTP status and wording), as the
     # real API may for cases the simulator does not model; an empty rejected array for 1059.
     error_code: int | None = None

@@ -6,6 +6,10 @@ userReference: the caller's reference, or, when the caller gave none, one the in
 of the text's unique send id (``ha-…``). With a caller's reference, which may repeat, the record
 must also carry the same text, be no older than the lost request (less a margin for clocks), and
 belong to a batch not already accounted for.
+
+The log is read through the entry's log reader (tracking/reader.py): a look-up that comes while
+the tracker, or another look-up, reads the same newest records shares that read, if it started
+once the log had settled after the loss.
 """
 
 from __future__ import annotations
@@ -16,10 +20,10 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from ..models import Prepared
-from ..smsdk import LogEntry, SmsDkClient
+from ..smsdk import LogEntry
+from ..tracking import CLOCK_MARGIN, LogReader
+from .schedule import SETTLE
 
-# How far back (and ahead) of the lost request a record may be stamped: SMS.dk's clock and ours.
-CLOCK_MARGIN: Final = timedelta(minutes=5)
 # The log is read newest first, this many records a page, at most this many pages.
 LOG_SEARCH_PAGE: Final = 200
 LOG_SEARCH_PAGES: Final = 5
@@ -33,9 +37,9 @@ KNOWN_BATCHES: Final = 1000
 class LostAnswers:
     """Looks lost texts up in the log; remembers which batches were accepted."""
 
-    def __init__(self, client: SmsDkClient, tracked: Callable[[str], bool]) -> None:
-        """Read the log with *client*; *tracked* tells batches the delivery tracker follows."""
-        self._client = client
+    def __init__(self, log: LogReader, tracked: Callable[[str], bool]) -> None:
+        """Read the log with *log*; *tracked* tells batches the delivery tracker follows."""
+        self._log = log
         self._tracked = tracked
         self._known: OrderedDict[tuple[str, str], None] = OrderedDict()
 
@@ -50,17 +54,23 @@ class LostAnswers:
     ) -> LogEntry | None:
         """The log record of *prepared* to *receiver*, if SMS.dk took it; raises SmsDkError."""
         since = lost_at - CLOCK_MARGIN
-        for page in range(LOG_SEARCH_PAGES):
-            log = await self._client.get_log(limit=LOG_SEARCH_PAGE, offset=page * LOG_SEARCH_PAGE)
-            for entry in log.entries:
-                if self._is_record_of(entry, prepared, receiver, since):
-                    return entry
-            # Newest first: once a page reaches back before the lost request, nothing older can
-            # be it (a scheduled text is logged at its time, which is later still).
-            oldest = min((e.time_sent for e in log.entries if e.time_sent), default=None)
-            if len(log.entries) < LOG_SEARCH_PAGE or (oldest is not None and oldest < since):
-                break
-        return None
+        found: list[LogEntry] = []
+
+        def visit(entry: LogEntry) -> bool:
+            if self._is_record_of(entry, prepared, receiver, since):
+                found.append(entry)
+            return bool(found)
+
+        # The log is read once it settled after the loss (the outbox waits as long before it
+        # looks): a read that started sooner may have missed the record, and is not shared.
+        await self._log.async_scan(
+            visit,
+            since=since,
+            page=LOG_SEARCH_PAGE,
+            pages=LOG_SEARCH_PAGES,
+            started_from=lost_at + SETTLE,
+        )
+        return found[0] if found else None
 
     def _is_record_of(
         self, entry: LogEntry, prepared: Prepared, receiver: str, since: datetime

@@ -38,7 +38,7 @@ from ..smsdk import (
     SmsDkRejectedError,
     SmsDkValidationError,
 )
-from ..tracking import DeliveryTracker, async_report_url
+from ..tracking import DeliveryTracker, LogReader, async_report_url
 from .lookup import BLIND_AFTER, LostAnswers
 
 if TYPE_CHECKING:
@@ -72,15 +72,20 @@ class Transmitter:
         entry: ConfigEntry,
         client: SmsDkClient,
         tracker: DeliveryTracker,
+        *,
+        log: LogReader,
         on_accepted: Callable[[TryResult], object],
     ) -> None:
-        """Send with *client*; *tracker* follows accepted messages, *on_accepted* is told."""
+        """Send with *client*; *tracker* follows accepted messages, *on_accepted* is told.
+
+        Texts whose answer was lost are looked up in the delivery log with *log*.
+        """
         self._hass = hass
         self._entry = entry
         self._client = client
         self._tracker = tracker
         self._on_accepted = on_accepted
-        self.lost_answers = LostAnswers(client, tracker.knows)
+        self.lost_answers = LostAnswers(log, tracker.knows)
 
     async def async_try(
         self, prepared: Prepared, unverified: Mapping[str, datetime] | None = None
