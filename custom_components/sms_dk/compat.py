@@ -38,6 +38,15 @@ def via_device(device_id: str, identifier: tuple[str, str]) -> DeviceInfo:
     return cast("DeviceInfo", {"via_device": identifier})  # pragma: no cover - older releases only
 
 
+# Since 2026.5 a config flow can go on to a subentry flow once its entry exists: Home Assistant
+# calls ``ConfigFlow.async_on_create_entry`` with the create-entry result, and the frontend opens
+# the flow its ``next_flow`` names (``FlowType.CONFIG_SUBENTRIES_FLOW``, also new in 2026.5). The
+# flow's override in config_flow.py needs no branch: older releases never call it, so there the
+# flow creates the entry as before and the user adds recipients from the entry's page. The tests
+# read this to know which to expect.
+FIRST_RECIPIENT_STEP = HA_VERSION >= (2026, 5)
+
+
 def async_get_config_entry(hass: HomeAssistant, domain: str, entry_id: str | None) -> ConfigEntry:
     """The loaded entry an action names, or the only one: ``service.async_get_config_entry``.
 
@@ -53,4 +62,4 @@ def async_get_config_entry(hass: HomeAssistant, domain: str, entry_id: str | Non
     return service.async_get_config_entry(hass, domain, entry_id)
 
 
-__all__ = ["async_get_config_entry", "probatio", "via_device"]
+__all__ = ["FIRST_RECIPIENT_STEP", "async_get_config_entry", "probatio", "via_device"]
