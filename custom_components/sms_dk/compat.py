@@ -1,7 +1,8 @@
 """What differs between the Home Assistant releases this integration supports (2026.3 and later).
 
-The tests run on the oldest and the newest of them (``scripts/test --matrix``); coverage is measured
-on the newest, so the branches for older releases are marked ``pragma: no cover``.
+The workflow (.github/workflows/tests.yml) runs the tests on every minor release of them
+(``scripts/test --ha``), and ``scripts/test --matrix`` on the oldest and the newest; coverage is
+measured on the newest, so the branches for older releases are marked ``pragma: no cover``.
 """
 
 from __future__ import annotations
