@@ -10,12 +10,19 @@ from datetime import timedelta
 from enum import Enum
 import json
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    snapshot_platform,
+)
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotSerializer
+from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.amber import AmberSnapshotExtension
 
 from custom_components.sms_dk.const import DOMAIN
@@ -158,6 +165,30 @@ class EntitySnapshotExtension(AmberSnapshotExtension):
     """
 
     serializer_class = _EntitySnapshotSerializer
+
+
+async def snapshot_one_platform(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    platform: Platform,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Set up *entry* with *platform* alone, snapshot that platform's entities, and unload it.
+
+    The unload is done here, with the same one platform: at the end of the test Home Assistant
+    would unload it with all of them, which fails for those never loaded and leaves the entry
+    half unloaded, its credit poll still scheduled (the test plugins of 2026.5 to 2026.9 fail the
+    test for that timer; 2026.10 cancels it at shutdown, and 2026.3's check does not see it).
+    """
+    with patch("custom_components.sms_dk.PLATFORMS", [platform]):
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        await snapshot_platform(
+            hass, entity_registry, snapshot.use_extension(EntitySnapshotExtension), entry.entry_id
+        )
+        assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 def journal_records(hass: HomeAssistant, entry_id: str) -> list[dict[str, Any]]:

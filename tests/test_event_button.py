@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import ATTR_ENTITY_ID, Platform
@@ -12,12 +11,12 @@ from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from tests.conftest import FAR, MOR
-from tests.helpers import EntitySnapshotExtension, send_sms, tick
+from tests.helpers import send_sms, snapshot_one_platform, tick
 from tests.simulator import SmsDkSimulator
 
 ACCOUNT_EVENT = "event.sms_dk_delivery"
@@ -36,16 +35,7 @@ async def test_all_entities(
 ) -> None:
     """The buttons and the event entities of the account and each recipient, as set up: names,
     event types and states."""
-    with patch("custom_components.sms_dk.PLATFORMS", [platform]):
-        config_entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(config_entry.entry_id)
-        await hass.async_block_till_done()
-    await snapshot_platform(
-        hass,
-        entity_registry,
-        snapshot.use_extension(EntitySnapshotExtension),
-        config_entry.entry_id,
-    )
+    await snapshot_one_platform(hass, config_entry, platform, entity_registry, snapshot)
 
 
 def fired(hass: HomeAssistant, entity_id: str) -> tuple[str, dict[str, Any]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 import re
-from unittest.mock import patch
 
 from homeassistant.components.notify import (
     ATTR_MESSAGE,
@@ -19,13 +18,13 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.sms_dk.const import DOMAIN
 from custom_components.sms_dk.notify import async_get_service
 from tests.conftest import FAR, MOR
-from tests.helpers import EntitySnapshotExtension
+from tests.helpers import snapshot_one_platform
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 
 MOR_ENTITY = "notify.mor_sms"
@@ -39,16 +38,7 @@ async def test_all_entities(
     snapshot: SnapshotAssertion,
 ) -> None:
     """A notify entity for each saved recipient, as set up: names, features and states."""
-    with patch("custom_components.sms_dk.PLATFORMS", [Platform.NOTIFY]):
-        config_entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(config_entry.entry_id)
-        await hass.async_block_till_done()
-    await snapshot_platform(
-        hass,
-        entity_registry,
-        snapshot.use_extension(EntitySnapshotExtension),
-        config_entry.entry_id,
-    )
+    await snapshot_one_platform(hass, config_entry, Platform.NOTIFY, entity_registry, snapshot)
 
 
 async def test_entities_per_recipient(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 import json
 import logging
-from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE, EntityCategory, Platform
@@ -15,7 +14,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
-    snapshot_platform,
 )
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -26,7 +24,7 @@ from syrupy.filters import props
 
 from custom_components.sms_dk.const import CONF_LOW_CREDITS, DOMAIN
 from tests.conftest import FAR, MOR
-from tests.helpers import EntitySnapshotExtension
+from tests.helpers import snapshot_one_platform
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 
 CREDITS = "sensor.sms_dk_credits"
@@ -40,16 +38,7 @@ async def test_all_entities(
 ) -> None:
     """Every sensor of the account and of each recipient, as set up: names, units, classes,
     categories and states."""
-    with patch("custom_components.sms_dk.PLATFORMS", [Platform.SENSOR]):
-        config_entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(config_entry.entry_id)
-        await hass.async_block_till_done()
-    await snapshot_platform(
-        hass,
-        entity_registry,
-        snapshot.use_extension(EntitySnapshotExtension),
-        config_entry.entry_id,
-    )
+    await snapshot_one_platform(hass, config_entry, Platform.SENSOR, entity_registry, snapshot)
 
 
 async def test_credits_sensor(
