@@ -178,8 +178,8 @@ async def snapshot_one_platform(
 
     The unload is done here, with the same one platform: at the end of the test Home Assistant
     would unload it with all of them, which fails for those never loaded and leaves the entry
-    half unloaded, its credit poll still scheduled (the test plugins of 2026.5 to 2026.9 fail the
-    test for that timer; 2026.10 cancels it at shutdown, and 2026.3's check does not see it).
+    half unloaded, its credit poll still scheduled (the test plugins of 2026.5 and 2026.8 fail
+    the test for that timer; 2026.10 cancels it at shutdown, and 2026.3's plugin reports none).
     """
     with patch("custom_components.sms_dk.PLATFORMS", [platform]):
         entry.add_to_hass(hass)
