@@ -14,16 +14,32 @@ ROOT="${SMS_DK_ROOT:-${HOME}/.cache/sms_dk/forky}"
 ROOT_REPO=/repo
 
 # VENV runs the newest Home Assistant (requirements_test.txt, every gate), VENV_OLDEST the oldest
-# supported one (requirements_test_oldest.txt, pytest only: scripts/test --matrix).
+# supported one (requirements_test_oldest.txt, pytest only: scripts/test --matrix), and
+# VENV_RELEASE_PREFIX<minor> each minor release's (requirements/ha-<minor>.txt, pytest only:
+# scripts/test --ha <minor>, one job per minor in .github/workflows/tests.yml).
 if command -v python3.14 >/dev/null 2>&1 && [ -z "${SMS_DK_FORCE_ROOT:-}" ]; then
   MODE=host
   VENV="${REPO}/.venv"
   VENV_OLDEST="${REPO}/.venv-oldest"
+  VENV_RELEASE_PREFIX="${REPO}/.venv-ha-"
 else
   MODE=root
   VENV=/opt/venv
   VENV_OLDEST=/opt/venv-oldest
+  VENV_RELEASE_PREFIX=/opt/venv-ha-
 fi
+
+# release_requirements MINOR: the requirement file of one Home Assistant minor release (e.g.
+# 2026.7), relative to the repository; fails with the releases there are if it has none.
+release_requirements() {
+  local file="requirements/ha-$1.txt"
+  if [ ! -f "${REPO}/${file}" ]; then
+    echo "no ${file}; the releases:" \
+      $(cd "${REPO}/requirements" && ls ha-*.txt | sed 's/^ha-//; s/\.txt$//' | sort -V) >&2
+    return 2
+  fi
+  echo "$file"
+}
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

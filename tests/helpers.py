@@ -195,6 +195,30 @@ class EntitySnapshotExtension(AmberSnapshotExtension):
     serializer_class = _EntitySnapshotSerializer
 
 
+async def snapshot_one_platform(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    platform: Platform,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Set up *entry* with *platform* alone, snapshot that platform's entities, and unload it.
+
+    The unload is done here, with the same one platform: at the end of the test Home Assistant
+    would unload it with all of them, which fails for those never loaded and leaves the entry
+    half unloaded, its credit poll still scheduled (the test plugins of 2026.5 and 2026.8 fail
+    the test for that timer; 2026.10 cancels it at shutdown, and 2026.3's plugin reports none).
+    """
+    with patch("custom_components.sms_dk.PLATFORMS", [platform]):
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        await snapshot_platform(
+            hass, entity_registry, snapshot.use_extension(EntitySnapshotExtension), entry.entry_id
+        )
+        assert await hass.config_entries.async_unload(entry.entry_id)
+
+
 def journal_records(hass: HomeAssistant, entry_id: str) -> list[dict[str, Any]]:
     """The records of the entry's journal, as they are on disk now (what a hard kill leaves)."""
     path = journal_path(hass, entry_id)
@@ -239,20 +263,3 @@ async def send_one_of_three_ways(hass: HomeAssistant, number: int) -> str:
     else:
         await send_sms(hass, receiver, message=message)
     return receiver
-
-
-async def snapshot_entities(
-    hass: HomeAssistant,
-    entry: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-    platform: Platform,
-) -> None:
-    """Set *entry* up with *platform* alone, and compare its entities with the snapshot."""
-    with patch("custom_components.sms_dk.PLATFORMS", [platform]):
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
-    await snapshot_platform(
-        hass, entity_registry, snapshot.use_extension(EntitySnapshotExtension), entry.entry_id
-    )

@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from tests.conftest import FAR, MOR
-from tests.helpers import send_sms, snapshot_entities, tick
+from tests.helpers import send_sms, snapshot_one_platform, tick
 from tests.simulator import SmsDkSimulator
 
 ACCOUNT_EVENT = "event.sms_dk_delivery"
@@ -35,7 +35,7 @@ async def test_all_entities(
 ) -> None:
     """The buttons and the event entities of the account and each recipient, as set up: names,
     event types and states."""
-    await snapshot_entities(hass, config_entry, entity_registry, snapshot, platform)
+    await snapshot_one_platform(hass, config_entry, platform, entity_registry, snapshot)
 
 
 def fired(hass: HomeAssistant, entity_id: str) -> tuple[str, dict[str, Any]]:

@@ -450,9 +450,11 @@ async def test_an_unload_that_fails_leaves_the_entry_sending(
         blocking=True,
     )
     assert arrived(simulator) == Counter(["stadig her"])
-    # What a later successful unload would stop (the entry is left half unloaded here).
-    await init_integration.runtime_data.coordinator.async_shutdown()
+    # What a later successful unload would stop (the entry is left half unloaded here), in its
+    # order: the runtime data first (__init__.py), whose last try may still set the balance and
+    # so schedule the credit poll again, then the coordinator (its unload callback).
     await init_integration.runtime_data.async_shutdown()
+    await init_integration.runtime_data.coordinator.async_shutdown()
 
 
 async def test_an_action_waits_for_the_entry_30_seconds_at_most(

@@ -24,7 +24,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.sms_dk.const import DOMAIN
 from custom_components.sms_dk.notify import async_get_service
 from tests.conftest import FAR, MOR
-from tests.helpers import snapshot_entities
+from tests.helpers import snapshot_one_platform
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 
 MOR_ENTITY = "notify.mor_sms"
@@ -38,7 +38,7 @@ async def test_all_entities(
     snapshot: SnapshotAssertion,
 ) -> None:
     """A notify entity for each saved recipient, as set up: names, features and states."""
-    await snapshot_entities(hass, config_entry, entity_registry, snapshot, Platform.NOTIFY)
+    await snapshot_one_platform(hass, config_entry, Platform.NOTIFY, entity_registry, snapshot)
 
 
 async def test_entities_per_recipient(

@@ -24,7 +24,7 @@ from syrupy.filters import props
 
 from custom_components.sms_dk.const import CONF_LOW_CREDITS, DOMAIN
 from tests.conftest import FAR, MOR
-from tests.helpers import snapshot_entities
+from tests.helpers import snapshot_one_platform
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 
 CREDITS = "sensor.sms_dk_credits"
@@ -38,7 +38,7 @@ async def test_all_entities(
 ) -> None:
     """Every sensor of the account and of each recipient, as set up: names, units, classes,
     categories and states."""
-    await snapshot_entities(hass, config_entry, entity_registry, snapshot, Platform.SENSOR)
+    await snapshot_one_platform(hass, config_entry, Platform.SENSOR, entity_registry, snapshot)
 
 
 async def test_credits_sensor(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from importlib.metadata import version as installed_version
+import itertools
 import json
 from pathlib import Path
 import re
@@ -23,6 +24,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.selector import validate_selector
 from homeassistant.loader import Manifest
 from packaging.requirements import Requirement
+from packaging.version import Version
 import pytest
 import yaml
 
@@ -193,6 +195,63 @@ def test_oldest_release_is_named_alike() -> None:
     named += re.findall(r"Requires Home Assistant (\d[\d.]*\d) or newer", readme)
     for release in named:
         assert minimum == release or minimum.startswith(f"{release}."), f"README: {release}"
+
+
+def _pins(path: Path) -> dict[str, str]:
+    """A requirement file's pins: name to version."""
+    pins = {}
+    for line in path.read_text("utf-8").splitlines():
+        if line and not line.startswith("#"):
+            requirement = Requirement(line)
+            (version,) = (spec.version for spec in requirement.specifier if spec.operator == "==")
+            pins[requirement.name] = version
+    return pins
+
+
+def _minor(version: str) -> tuple[int, int]:
+    year, month = version.split(".")[:2]
+    return int(year), int(month)
+
+
+def test_the_workflow_tests_every_minor_release() -> None:
+    """.github/workflows/tests.yml runs pytest on every minor release from hacs.json's minimum to
+    the newest, requirements_test.txt's, with no gap: one job per minor, each installing its own
+    requirements/ha-<minor>.txt, whose test plugin pins the last release of that minor."""
+    workflow = yaml.safe_load((ROOT / ".github/workflows/tests.yml").read_text("utf-8"))
+    job = workflow["jobs"]["releases"]
+    matrix = job["strategy"]["matrix"]["ha"]
+    # Quoted: unquoted, YAML reads 2026.10 as the number 2026.1.
+    assert all(isinstance(release, str) for release in matrix), matrix
+    assert job["steps"][-1]["run"] == "scripts/test --ha ${{ matrix.ha }}"
+    minors = [_minor(release) for release in matrix]
+    files = {
+        _minor(path.stem.removeprefix("ha-")): path
+        for path in (ROOT / "requirements").glob("ha-*.txt")
+    }
+    assert sorted(files) == minors, "a requirements/ha-<minor>.txt per job, and a job per file"
+    plugin = "pytest-homeassistant-custom-component"
+    oldest = _pins(ROOT / "requirements_test_oldest.txt")
+    newest = _pins(ROOT / "requirements_test.txt")
+    others = {name: version for name, version in oldest.items() if name != plugin}
+    pinned: list[str] = []
+    for release, path in zip(matrix, (files[minor] for minor in minors), strict=True):
+        text = path.read_text("utf-8")
+        named = RE_OLDEST.search(text)
+        assert named, f"{path.name} names no 'pins homeassistant==X'"
+        assert _minor(named.group(1)) == _minor(release), path.name
+        pins = _pins(path)
+        assert {name: v for name, v in pins.items() if name != plugin} == others, path.name
+        pinned.append(pins[plugin])
+        if installed_version(plugin) == pins[plugin]:
+            assert named.group(1) == HA_VERSION, f"{path.name}: the plugin pins {HA_VERSION}"
+    assert pinned == sorted(pinned, key=Version), "each later minor by a later test plugin"
+    assert len(set(pinned)) == len(pinned)
+    # From the oldest supported to the newest tested, each the next month's minor.
+    assert minors[0] == _minor(HACS["homeassistant"])
+    assert pinned[0] == oldest[plugin], "the oldest job is requirements_test_oldest.txt's plugin"
+    assert pinned[-1] == newest[plugin], "the newest job is requirements_test.txt's plugin"
+    for (year, month), following in itertools.pairwise(minors):
+        assert following == ((year, month + 1) if month < 12 else (year + 1, 1)), following
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -1,7 +1,8 @@
 """What differs between the Home Assistant releases this integration supports (2026.3 and later).
 
-The tests run on the oldest and the newest of them (``scripts/test --matrix``); coverage is measured
-on the newest, so the branches for older releases are marked ``pragma: no cover``.
+The workflow (.github/workflows/tests.yml) runs the tests on every minor release of them
+(``scripts/test --ha``), and ``scripts/test --matrix`` on the oldest and the newest; coverage is
+measured on the newest, so the branches for older releases are marked ``pragma: no cover``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,15 @@ def via_device(device_id: str, identifier: tuple[str, str]) -> DeviceInfo:
     if HA_VERSION >= (2026, 8):
         return DeviceInfo(via_device_id=device_id)
     return cast("DeviceInfo", {"via_device": identifier})  # pragma: no cover - older releases only
+
+
+# Since 2026.5 a config flow can go on to a subentry flow once its entry exists: Home Assistant
+# calls ``ConfigFlow.async_on_create_entry`` with the create-entry result, and the frontend opens
+# the flow its ``next_flow`` names (``FlowType.CONFIG_SUBENTRIES_FLOW``, also new in 2026.5). The
+# flow's override in config_flow.py needs no branch: older releases never call it, so there the
+# flow creates the entry as before and the user adds recipients from the entry's page. The tests
+# read this to know which to expect.
+FIRST_RECIPIENT_STEP = HA_VERSION >= (2026, 5)
 
 
 def async_get_config_entry(hass: HomeAssistant, domain: str, entry_id: str | None) -> ConfigEntry:
@@ -91,6 +101,7 @@ def tool_annotations(
 
 
 __all__ = [
+    "FIRST_RECIPIENT_STEP",
     "async_get_config_entry",
     "probatio",
     "tool_annotations",

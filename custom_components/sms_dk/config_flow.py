@@ -6,12 +6,15 @@ from collections.abc import Mapping
 from typing import Any, override
 
 from homeassistant.config_entries import (
+    SOURCE_USER,
     ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
+    FlowType,
     OptionsFlow,
+    SubentryFlowContext,
     SubentryFlowResult,
 )
 from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_SENDER, CONF_URL
@@ -175,6 +178,21 @@ class SmsDkConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders=URL_PLACEHOLDERS,
         )
+
+    @override
+    async def async_on_create_entry(self, result: ConfigFlowResult) -> ConfigFlowResult:
+        """Go straight on to "Add recipient" once the account is saved, as core's ntfy does.
+
+        Home Assistant calls this since 2026.5 (compat.FIRST_RECIPIENT_STEP). The account works
+        without a recipient: closing the form (the frontend then deletes the flow) skips it, and
+        recipients can be added later from the entry's page.
+        """
+        recipient_flow = await self.hass.config_entries.subentries.async_init(
+            (result["result"].entry_id, SUBENTRY_RECIPIENT),
+            context=SubentryFlowContext(source=SOURCE_USER),
+        )
+        result["next_flow"] = (FlowType.CONFIG_SUBENTRIES_FLOW, recipient_flow["flow_id"])
+        return result
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Start re-authentication after the API refused the token."""
