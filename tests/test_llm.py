@@ -9,6 +9,7 @@ nothing of it appears instead, while the integration loads and sends as ever.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import json
 from typing import Any
 
@@ -29,8 +30,10 @@ from tests.conftest import FAR, MOR
 from tests.helpers import send_sms, tick
 from tests.simulator import SmsDkSimulator
 
-# Since Home Assistant 2026.8 integrations give LLM agents tools from an llm.py platform.
+# Since Home Assistant 2026.8 integrations give LLM agents tools from an llm.py platform; since
+# 2026.10 a tool answers with a ToolResult and carries ToolAnnotations (compat.py).
 LLM_PLATFORM = HA_VERSION >= (2026, 8)
+TOOL_RESULT = HA_VERSION >= (2026, 10)
 SEND = "sms_dk__send_text"
 STATUS = "sms_dk__get_status"
 MOR_NOTIFY = "notify.mor_sms"
@@ -82,13 +85,16 @@ class Agent:
         assert await self.tools() == {}
         return True
 
-    async def call(self, name: str, **args: Any) -> llm.ToolResult:
+    async def call(self, name: str, **args: Any) -> Answer:
         """Call a tool as the agent does, with the arguments the model chose."""
-        return await (await self.api()).async_call_tool(llm.ToolInput(name, args))
+        return Answer.of(await (await self.api()).async_call_tool(llm.ToolInput(name, args)))
 
     async def parameters(self, name: str) -> dict[str, Any]:
         """The tool's parameters as the agents send them to the model (OpenAPI)."""
-        from probatio import to_openapi
+        if HA_VERSION >= (2026, 9):
+            from probatio import to_openapi
+        else:  # the agents' converter before probatio
+            from voluptuous_openapi import convert as to_openapi
 
         api = await self.api()
         tool = next(tool for tool in api.tools if tool.name == name)
@@ -107,7 +113,27 @@ async def agent(hass: HomeAssistant, init_integration: MockConfigEntry) -> Agent
     return Agent(hass, init_integration)
 
 
-def error_text(result: llm.ToolResult) -> str:
+@dataclass(frozen=True)
+class Answer:
+    """A tool's answer as the agent reads it: its data, and whether it is an error."""
+
+    data: dict[str, Any]
+    error: bool
+
+    @classmethod
+    def of(cls, result: Any) -> Answer:
+        """Read a ToolResult, or before 2026.10 the plain object (an error has error_text)."""
+        if TOOL_RESULT:
+            return cls(dict(result.data), result.error)
+        return cls(dict(result), "error_text" in result)
+
+
+def annotations(**behaviour: bool) -> Any:
+    """The annotations a tool carries: none before 2026.10, which has no such thing."""
+    return llm.ToolAnnotations(**behaviour) if TOOL_RESULT else None
+
+
+def error_text(result: Answer) -> str:
     """The reason of an error result, as the agent reads it."""
     assert result.error is True
     return str(result.data["error_text"])
@@ -134,7 +160,7 @@ async def test_the_send_tool_is_offered_while_a_recipient_is_exposed(agent: Agen
     agent.expose(MOR_NOTIFY)
     tools = await agent.tools()
     assert list(tools) == [SEND]
-    assert tools[SEND].annotations == llm.ToolAnnotations(
+    assert tools[SEND].annotations == annotations(
         read_only=False, destructive=False, idempotent=False, open_world=True
     )
     assert tools[SEND].integration == "sms_dk"
@@ -145,7 +171,8 @@ async def test_the_send_tool_is_offered_while_a_recipient_is_exposed(agent: Agen
             "message": {"type": "string", "description": "The text to send"},
         },
         "required": ["recipient", "message"],
-        "additionalProperties": False,
+        # probatio's converter (2026.9 and later) closes the object; voluptuous_openapi's did not.
+        **({"additionalProperties": False} if HA_VERSION >= (2026, 9) else {}),
     }
     agent.expose(MOR_NOTIFY, exposed=False)
     assert await agent.tools() == {}
@@ -302,7 +329,7 @@ async def test_status_and_credits_from_the_exposed_sensors(
     assert list(await agent.tools()) == [SEND]  # no sensor exposed: no status tool
     agent.expose(MOR_STATUS, CREDITS)
     tools = await agent.tools()
-    assert tools[STATUS].annotations == llm.ToolAnnotations(
+    assert tools[STATUS].annotations == annotations(
         read_only=True, destructive=False, idempotent=True, open_world=False
     )
     assert (await agent.parameters(STATUS))["properties"]["recipient"]["enum"] == ["Mor"]

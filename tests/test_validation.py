@@ -208,6 +208,15 @@ def _pins(path: Path) -> dict[str, str]:
     return pins
 
 
+def _pins_of(requirements: list[str]) -> dict[str, str]:
+    """Requirements as a manifest lists them ("name==version"): name to version."""
+    return dict(requirement.split("==", 1) for requirement in requirements)
+
+
+# What Home Assistant's conversation integration requires (Assist; its tests here need it).
+CONVERSATION = frozenset({"gazetteer-matcher", "hassil", "home-assistant-intents"})
+
+
 def _minor(version: str) -> tuple[int, int]:
     year, month = version.split(".")[:2]
     return int(year), int(month)
@@ -232,18 +241,28 @@ def test_the_workflow_tests_every_minor_release() -> None:
     plugin = "pytest-homeassistant-custom-component"
     oldest = _pins(ROOT / "requirements_test_oldest.txt")
     newest = _pins(ROOT / "requirements_test.txt")
-    others = {name: version for name, version in oldest.items() if name != plugin}
+    # Conversation's requirements differ from release to release: each file pins its own.
+    per_release = {plugin, *CONVERSATION}
+    others = {name: version for name, version in oldest.items() if name not in per_release}
     pinned: list[str] = []
+    conversation: list[dict[str, str]] = []
     for release, path in zip(matrix, (files[minor] for minor in minors), strict=True):
         text = path.read_text("utf-8")
         named = RE_OLDEST.search(text)
         assert named, f"{path.name} names no 'pins homeassistant==X'"
         assert _minor(named.group(1)) == _minor(release), path.name
         pins = _pins(path)
-        assert {name: v for name, v in pins.items() if name != plugin} == others, path.name
+        assert {n: v for n, v in pins.items() if n not in per_release} == others, path.name
         pinned.append(pins[plugin])
+        conversation.append({n: v for n, v in pins.items() if n in CONVERSATION})
         if installed_version(plugin) == pins[plugin]:
             assert named.group(1) == HA_VERSION, f"{path.name}: the plugin pins {HA_VERSION}"
+            # What Home Assistant would install with conversation in this release.
+            components = Path(homeassistant.components.__file__).parent
+            manifest = json.loads((components / "conversation/manifest.json").read_text("utf-8"))
+            assert conversation[-1] == _pins_of(manifest["requirements"]), path.name
+    assert conversation[0] == {n: v for n, v in oldest.items() if n in CONVERSATION}
+    assert conversation[-1] == {n: v for n, v in newest.items() if n in CONVERSATION}
     assert pinned == sorted(pinned, key=Version), "each later minor by a later test plugin"
     assert len(set(pinned)) == len(pinned)
     # From the oldest supported to the newest tested, each the next month's minor.
