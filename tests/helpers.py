@@ -30,8 +30,9 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotSe
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.amber import AmberSnapshotExtension
 
-from custom_components.sms_dk.const import DOMAIN
+from custom_components.sms_dk.const import CONF_MAX_PER_DAY, CONF_MAX_PER_HOUR, DOMAIN
 from custom_components.sms_dk.storage import journal_path
+from tests.conftest import FAR, MOR
 
 
 async def send_sms_call(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
@@ -132,6 +133,14 @@ def blueprint_config_dir(tmp_path: Path, path: str) -> Path:
     target.parent.mkdir(parents=True)
     shutil.copy(BLUEPRINTS / path, target)
     return tmp_path
+
+
+def no_spend_limits(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Turn the spend guard's limits off, at once (options take effect without a reload): for
+    tests that send more texts than an hour's limit (tests/test_guard_usage.py tests the guard)."""
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_MAX_PER_HOUR: 0, CONF_MAX_PER_DAY: 0}
+    )
 
 
 def get_device(
@@ -241,12 +250,12 @@ def kept_on_disk(hass: HomeAssistant, entry_id: str) -> list[dict[str, Any]]:
 
 
 # The recipients of tests/conftest.py, by number, and their notify entities.
-ENTITIES = {"4522113344": "notify.mor_sms", "4540506070": "notify.far_sms"}
+ENTITIES = {MOR: "notify.mor_sms", FAR: "notify.far_sms"}
 
 
 async def send_one_of_three_ways(hass: HomeAssistant, number: int) -> str:
     """Send text *number* to Mor or Far, by a notify entity, notify.sms_dk or sms_dk.send_sms."""
-    receiver = ("4522113344", "4540506070")[number % 2]
+    receiver = (MOR, FAR)[number % 2]
     message = f"Alarm {number:03d}"
     way = number % 3
     if way == 0:

@@ -14,9 +14,9 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
 )
 
-from custom_components.sms_dk.const import CONF_MAX_PER_DAY, CONF_MAX_PER_HOUR, DOMAIN
+from custom_components.sms_dk.const import DOMAIN
 from tests.conftest import FAR, MOR
-from tests.helpers import send_sms, tick
+from tests.helpers import no_spend_limits, send_sms, tick
 from tests.simulator import SmsDkSimulator
 
 EVENT_DELIVERY_STATUS = "sms_dk_delivery_status"  # the event automations listen for
@@ -296,9 +296,7 @@ async def test_remembers_a_bounded_number(
     hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
 ) -> None:
     """Only the most recent texts are remembered: 200, a burst to many recipients whole."""
-    hass.config_entries.async_update_entry(
-        init_integration, options={CONF_MAX_PER_HOUR: 0, CONF_MAX_PER_DAY: 0}
-    )
+    no_spend_limits(hass, init_integration)
     simulator.credits = 1000
     tracker = init_integration.runtime_data.tracker
     first = await send_sms(hass, MOR, FAR, message="Tekst 0")

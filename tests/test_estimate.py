@@ -13,14 +13,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_dk.compat import probatio
 from custom_components.sms_dk.const import (
-    CONF_MAX_PER_DAY,
-    CONF_MAX_PER_HOUR,
     CONF_REPLACE_CHARACTERS,
     DOMAIN,
 )
 from custom_components.sms_dk.smsdk.gsm import GSM_BASIC, GSM_EXTENSION
 from tests.conftest import FAR, MOR
-from tests.helpers import send_sms_call
+from tests.helpers import no_spend_limits, send_sms_call
 from tests.simulator import SmsDkSimulator
 
 pytestmark = pytest.mark.filterwarnings(
@@ -448,9 +446,7 @@ async def fresh_example(
     example, and would refuse them all once its hourly limit is reached, as shrinking a failure
     easily does. Options take effect at once, without a reload. The balance is topped up.
     """
-    hass.config_entries.async_update_entry(
-        entry, options={**entry.options, CONF_MAX_PER_HOUR: 0, CONF_MAX_PER_DAY: 0}
-    )
+    no_spend_limits(hass, entry)
     await hass.async_block_till_done()
     simulator.credits = 10**9
 

@@ -22,9 +22,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sms_dk.compat import probatio
-from custom_components.sms_dk.const import CONF_MAX_PER_DAY, CONF_MAX_PER_HOUR, DOMAIN, ENV_API_URL
+from custom_components.sms_dk.const import DOMAIN, ENV_API_URL
 from tests.conftest import FAR, MOR
-from tests.helpers import send_sms
+from tests.helpers import no_spend_limits, send_sms
 from tests.simulator import SmsDkSimulator
 
 pytestmark = pytest.mark.filterwarnings(
@@ -217,9 +217,7 @@ async def fresh_example(
     reload. What the previous example started (the balance read after a text) is done, and the
     balance is topped up.
     """
-    hass.config_entries.async_update_entry(
-        entry, options={**entry.options, CONF_MAX_PER_HOUR: 0, CONF_MAX_PER_DAY: 0}
-    )
+    no_spend_limits(hass, entry)
     await hass.async_block_till_done()
     simulator.credits = 10**9
 

@@ -18,11 +18,10 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.sms_dk.const import CONF_MAX_PER_DAY, CONF_MAX_PER_HOUR
 from custom_components.sms_dk.smsdk import SmsDkClient, SmsDkError
 from custom_components.sms_dk.tracking import EVENT_DELIVERY_STATUS, LogReader, tracker
 from tests.conftest import FAR, MOR
-from tests.helpers import send_sms, tick
+from tests.helpers import no_spend_limits, send_sms, tick
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 
 LISTLOG = "/v1/sms/listlog"
@@ -44,13 +43,6 @@ def statuses(hass: HomeAssistant) -> tuple[str, str]:
 def numbers(count: int) -> list[str]:
     """*count* Danish mobile numbers, none of them a saved recipient's."""
     return [f"4540{100000 + n:06d}" for n in range(count)]
-
-
-def no_spend_limits(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Turn the spend guard's limits off: these tests send hundreds of texts."""
-    hass.config_entries.async_update_entry(
-        entry, options={**entry.options, CONF_MAX_PER_HOUR: 0, CONF_MAX_PER_DAY: 0}
-    )
 
 
 async def send_from_elsewhere(simulator: SmsDkSimulator, count: int) -> None:
