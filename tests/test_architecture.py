@@ -125,3 +125,22 @@ def test_modules_are_readable() -> None:
     assert len(top) <= MAX_TOP_LEVEL, sorted(path.name for path in top)
     for engine in ENGINES:
         assert (INTEGRATION / engine / "__init__.py").is_file(), engine
+
+
+def test_tests_name_the_fixtures_they_only_need_set_up() -> None:
+    """A test that needs the entry loaded but never touches it says so with usefixtures.
+
+    As core's tests do: an argument the test does not read looks like one it forgot to check.
+    """
+    unread: list[str] = []
+    for path in sorted(Path(__file__).parent.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            arguments = {argument.arg for argument in node.args.args}
+            if "init_integration" not in arguments or not node.name.startswith("test_"):
+                continue
+            names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            if "init_integration" not in names:
+                unread.append(f"{path.name}::{node.name}")
+    assert unread == []

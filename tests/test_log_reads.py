@@ -99,10 +99,10 @@ async def test_a_burst_of_50_reports_costs_at_most_3_reads(
     assert hass.states.get(LAST).state == "delivered"
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_the_sensor_follows_a_report_within_a_second(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     reachable: Any,
     freezer: FrozenDateTimeFactory,
 ) -> None:
@@ -127,10 +127,10 @@ async def test_the_sensor_follows_a_report_within_a_second(
     assert len(log_reads(simulator)) == reads + 2
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_the_window_is_counted_by_home_assistants_clock(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     reachable: Any,
     freezer: FrozenDateTimeFactory,
 ) -> None:

@@ -98,10 +98,10 @@ async def test_reports_arriving_together_read_the_log_once(
     assert len(events) == 1
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_an_older_text_of_the_same_reference_is_not_the_lost_one(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """With the caller's own reference, reused: a record of the same text and reference from
@@ -124,10 +124,10 @@ async def test_an_older_text_of_the_same_reference_is_not_the_lost_one(
 
 
 @pytest.mark.parametrize("behind", [0, 4 * 60, 5 * 60])
+@pytest.mark.usefixtures("init_integration")
 async def test_the_lost_text_is_found_by_a_clock_up_to_5_minutes_behind(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     behind: int,
 ) -> None:
@@ -155,10 +155,10 @@ async def test_the_lost_text_is_found_by_a_clock_up_to_5_minutes_behind(
         (0.5, 2, "1"),
     ],
 )
+@pytest.mark.usefixtures("init_integration")
 async def test_credits_spent_shows_fractional_prices_as_charged(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     monkeypatch: pytest.MonkeyPatch,
     price: float,
     texts: int,
