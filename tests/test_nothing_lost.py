@@ -267,7 +267,8 @@ async def test_set_up_waits_for_a_slow_sms_dk_one_request_at_most(
     started = time.monotonic()
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     took = time.monotonic() - started
-    assert 2.0 <= took < 3.5  # one delay; two in a row would be 4 s
+    # One delay; two in a row would take 4 s at least, however slow the machine is otherwise.
+    assert 2.0 <= took < 4.0
     assert {r.path for r in simulator.requests} >= simulator.faults.only_paths
 
 
