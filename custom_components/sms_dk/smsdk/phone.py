@@ -8,6 +8,8 @@ before any request.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 from phonenumbers.phonemetadata import PhoneMetadata
 
@@ -35,12 +37,22 @@ class InvalidPhoneNumberError(ValueError):
 def normalize_number(number: str | int, region: str = DEFAULT_REGION) -> str:
     """Return *number* as digits with its country dial code, or raise InvalidPhoneNumberError."""
     text = str(number).strip()
+    if (digits := _e164(text, region)) is None:
+        raise InvalidPhoneNumberError(text)
+    return digits
+
+
+# Every text parses its receivers again, and libphonenumber's parse is the costliest step of the
+# checks before a send (about 0.1 ms a number); a household sends to the same few numbers.
+@lru_cache(maxsize=512)
+def _e164(text: str, region: str) -> str | None:
+    """The E.164 digits of *text* (no ``+``), or None when it is not a valid number."""
     try:
         parsed = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException as err:
-        raise InvalidPhoneNumberError(text) from err
+    except phonenumbers.NumberParseException:
+        return None
     if not phonenumbers.is_valid_number(parsed):
-        raise InvalidPhoneNumberError(text)
+        return None
     # E.164 keeps a leading zero that belongs to the number (Italian landlines, Ivorian mobiles);
     # the national_number field, an integer, would drop it.
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164).removeprefix("+")
