@@ -17,7 +17,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er, llm
 from homeassistant.setup import async_setup_component
 import pytest
@@ -407,7 +407,12 @@ async def test_an_error_without_translation_is_told_as_home_assistant_tells_it(
     hass: HomeAssistant,
 ) -> None:
     """An error with a plain message is told with that message, one whose translation is
-    missing by its key (as Home Assistant shows it)."""
+    missing by its key, and one without the placeholder its text names with the placeholder
+    as written (as Home Assistant shows them)."""
     assert await async_error_text(hass, HomeAssistantError("Broken pipe"), "da") == "Broken pipe"
     missing = HomeAssistantError(translation_domain="sms_dk", translation_key="no_such_error")
     assert await async_error_text(hass, missing, "da") == "no_such_error"
+    unnamed = ServiceValidationError(translation_domain="sms_dk", translation_key="invalid_sender")
+    assert await async_error_text(hass, unnamed, "da") == (
+        '"{sender}" kan ikke være et afsendernavn: det skal have 3 til 11 tegn eller op til 15 cifre'
+    )

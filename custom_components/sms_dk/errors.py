@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -78,7 +79,12 @@ async def async_error_text(hass: HomeAssistant, err: HomeAssistantError, languag
         )
         key = f"component.{err.translation_domain}.exceptions.{err.translation_key}.message"
         if text := texts.get(key):
-            return text.rstrip(".").format(**(err.translation_placeholders or {}))
+            text = text.rstrip(".")
+            # As Home Assistant renders its own (translation.async_get_exception_message): a
+            # placeholder the error does not give stays as it is written, rather than failing.
+            with suppress(KeyError):
+                text = text.format(**(err.translation_placeholders or {}))
+            return text
     return str(err)
 
 
