@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
     async_fire_time_changed,
 )
+from yarl import URL
 
 from custom_components.sms_dk.smsdk import SmsDkClient, SmsDkError
 from custom_components.sms_dk.tracking import EVENT_DELIVERY_STATUS, LogReader, tracker
@@ -394,3 +395,36 @@ async def test_cancelled_askers(simulator: SmsDkSimulator, reader: LogReader) ->
     assert quitter.cancelled()
     assert first.cancelled()
     assert len(log_reads(simulator)) == 2
+
+
+async def test_a_report_repeated_while_its_batch_is_read_is_answered_by_that_read(
+    hass: HomeAssistant,
+    simulator: SmsDkSimulator,
+    init_integration: MockConfigEntry,
+    reachable: Any,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """SMS.dk reports a text twice, the second time while the first report's read of the log
+    is still under way: that one read answers both (no second read after the window)."""
+    await send_sms(hass, MOR)
+    send = next(r.json for r in reversed(simulator.requests) if r.path == "/v1/sms/send")
+    (batch_id,) = {m.batch_id for m in init_integration.runtime_data.tracker.messages}
+    report = URL(send["dlrUrl"]).update_query(batchId=batch_id)
+    simulator.faults.hold = asyncio.Event()
+    simulator.faults.only_paths = {LISTLOG}
+    reads = len(log_reads(simulator))
+    for _ in range(2):
+        answer = await reachable.get(report.path_qs)
+        assert answer.status == 200
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert len(log_reads(simulator)) == reads + 1  # the first report's read, held
+    simulator.faults.hold.set()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await tick(hass, freezer, 0.6)  # past the window: nothing more to read
+    assert len(log_reads(simulator)) == reads + 1
+    simulator.faults.hold = None
+    await tick(hass, freezer, 2.0)  # the simulator delivers (dlr_delay) and reports it
+    await simulator.advance()
+    await tick(hass, freezer, 0.6)
+    assert hass.states.get(MOR_STATUS).state == "delivered"
