@@ -414,5 +414,6 @@ async def test_an_error_without_translation_is_told_as_home_assistant_tells_it(
     assert await async_error_text(hass, missing, "da") == "no_such_error"
     unnamed = ServiceValidationError(translation_domain="sms_dk", translation_key="invalid_sender")
     assert await async_error_text(hass, unnamed, "da") == (
-        '"{sender}" kan ikke være et afsendernavn: det skal have 3 til 11 tegn eller op til 15 cifre'
+        '"{sender}" kan ikke være et afsendernavn: '
+        "det skal have 3 til 11 tegn eller op til 15 cifre"
     )
