@@ -25,10 +25,6 @@ MOR_STATUS = "sensor.mor_delivery_status"
 FAR_STATUS = "sensor.far_delivery_status"
 
 
-def listlog_count(simulator: SmsDkSimulator) -> int:
-    return sum(r.path == "/v1/sms/listlog" for r in simulator.requests)
-
-
 @pytest.mark.usefixtures("init_integration")
 async def test_no_text_yet(hass: HomeAssistant) -> None:
     """Before the first text the status is unknown, without attributes."""
@@ -106,11 +102,11 @@ async def test_polling_backs_off_and_stops(
     assert tracker.polling
     polls = []
     for seconds in (10, 20, 40):
-        before = listlog_count(simulator)
+        before = len(simulator.log_reads)
         await tick(hass, freezer, seconds - 1)
-        assert listlog_count(simulator) == before  # not yet
+        assert len(simulator.log_reads) == before  # not yet
         await tick(hass, freezer, 1)
-        polls.append(listlog_count(simulator) - before)
+        polls.append(len(simulator.log_reads) - before)
     assert polls == [1, 1, 1]
     assert hass.states.get(LAST).state == "pending"
 
@@ -120,9 +116,9 @@ async def test_polling_backs_off_and_stops(
     await tick(hass, freezer, 40)
     assert hass.states.get(LAST).state == "delivered"
     assert not tracker.polling
-    before = listlog_count(simulator)
+    before = len(simulator.log_reads)
     await tick(hass, freezer, 3600)
-    assert listlog_count(simulator) == before
+    assert len(simulator.log_reads) == before
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -137,16 +133,16 @@ async def test_gives_up_after_some_hours(
     await simulator.advance()
     for _ in range(30):
         await tick(hass, freezer, 600)  # 5 hours
-    before = listlog_count(simulator)
+    before = len(simulator.log_reads)
     for _ in range(5):
         await tick(hass, freezer, 600)  # 5 hours 50 minutes
-    assert listlog_count(simulator) > before  # still read in the sixth hour
+    assert len(simulator.log_reads) > before  # still read in the sixth hour
     for _ in range(2):
         await tick(hass, freezer, 600)  # past 6 hours
-    before = listlog_count(simulator)
+    before = len(simulator.log_reads)
     for _ in range(24):
         await tick(hass, freezer, 600)  # 4 hours more
-    assert listlog_count(simulator) == before
+    assert len(simulator.log_reads) == before
     assert hass.states.get(LAST).state == "buffered"
 
 
@@ -175,9 +171,9 @@ async def test_scheduled_text_is_followed_from_its_time(
 
     when = dt_util.now().replace(microsecond=0) + timedelta(minutes=30)
     await send_sms(hass, MOR, scheduled=when.isoformat())
-    before = listlog_count(simulator)
+    before = len(simulator.log_reads)
     await tick(hass, freezer, 25 * 60)
-    assert listlog_count(simulator) == before
+    assert len(simulator.log_reads) == before
     await tick(hass, freezer, 5 * 60 + 5)
     await simulator.advance()
     await tick(hass, freezer, 60)
@@ -200,7 +196,7 @@ async def test_delivery_report_updates_at_once(
     """SMS.dk calls the webhook; the status is read from the log at once, with no poll."""
     events = async_capture_events(hass, EVENT_DELIVERY_STATUS)
     simulator.set_outcome(MOR, outcome)
-    reads = listlog_count(simulator)
+    reads = len(simulator.log_reads)
     response = await send_sms(hass, MOR)
     webhook_id = init_integration.data[CONF_WEBHOOK_ID]
     dlr_url = simulator.sends[-1].json["dlrUrl"]
@@ -210,7 +206,7 @@ async def test_delivery_report_updates_at_once(
     await simulator.advance()  # SMS.dk sends the report (a real HTTP GET)
     await hass.async_block_till_done()
     assert simulator.dlr_calls[-1][1] == 200
-    assert listlog_count(simulator) == reads + 1  # one read, prompted by the report
+    assert len(simulator.log_reads) == reads + 1  # one read, prompted by the report
     assert hass.states.get(LAST).state == status
     assert hass.states.get(MOR_STATUS).state == status
     assert [e.data["status"] for e in events] == [status]
@@ -226,7 +222,7 @@ async def test_forged_reports_change_nothing(
     """A forged call can only prompt a read of the log; odd calls are answered and ignored."""
     response = await send_sms(hass, MOR)
     url = f"/api/webhook/{init_integration.data[CONF_WEBHOOK_ID]}"
-    reads = listlog_count(simulator)
+    reads = len(simulator.log_reads)
 
     for params in ({"batchId": "someone-elses"}, {}, {"foo": "bar", "dlrStatus": "1"}):
         answer = await reachable.get(url, params=params)
@@ -234,14 +230,14 @@ async def test_forged_reports_change_nothing(
     answer = await reachable.post(url, data=b"\x00garbage")
     assert answer.status == 200
     await hass.async_block_till_done()
-    assert listlog_count(simulator) == reads  # unknown batches are not even looked up
+    assert len(simulator.log_reads) == reads  # unknown batches are not even looked up
 
     answer = await reachable.get(
         url, params={"batchId": response["batch_id"], "dlrStatus": "1", "receiver": MOR}
     )
     assert answer.status == 200
     await hass.async_block_till_done()
-    assert listlog_count(simulator) == reads + 1
+    assert len(simulator.log_reads) == reads + 1
     assert hass.states.get(LAST).state == "pending"  # SMS.dk says pending, whatever the call said
 
 
@@ -354,7 +350,7 @@ async def test_simultaneous_reports_read_once(
 
     response = await send_sms(hass, MOR)
     url = f"/api/webhook/{init_integration.data[CONF_WEBHOOK_ID]}"
-    reads = listlog_count(simulator)
+    reads = len(simulator.log_reads)
     simulator.faults.delay = 0.2
     simulator.faults.only_paths = {"/v1/sms/listlog"}
     answers = await asyncio.gather(
@@ -362,7 +358,7 @@ async def test_simultaneous_reports_read_once(
     )
     assert [a.status for a in answers] == [200, 200, 200]
     await hass.async_block_till_done()
-    assert listlog_count(simulator) == reads + 1
+    assert len(simulator.log_reads) == reads + 1
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -388,12 +384,12 @@ async def test_unloaded_tracker_stops(
     await send_sms(hass, MOR)
     tracker = init_integration.runtime_data.tracker
     assert await hass.config_entries.async_unload(init_integration.entry_id)
-    reads = listlog_count(simulator)
+    reads = len(simulator.log_reads)
     await tick(hass, freezer, 5)
     await simulator.advance()
     await tick(hass, freezer, 3600)
     assert not tracker.polling
-    assert listlog_count(simulator) == reads
+    assert len(simulator.log_reads) == reads
     assert events == []
 
 

@@ -24,10 +24,6 @@ from tests.test_repairs import choose, refused_later, start_fix
 EVENT_DELIVERY_STATUS = "sms_dk_delivery_status"  # the event automations listen for
 
 
-def log_reads(simulator: SmsDkSimulator) -> int:
-    return sum(r.path == "/v1/sms/listlog" for r in simulator.requests)
-
-
 async def test_a_send_after_unload_is_refused_and_not_counted(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,

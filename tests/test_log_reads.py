@@ -33,7 +33,7 @@ FAR_STATUS = "sensor.far_delivery_status"
 
 def log_reads(simulator: SmsDkSimulator) -> list[dict[str, Any]]:
     """The bodies of the listlog requests the simulator received, in order."""
-    return [r.json for r in simulator.requests if r.path == LISTLOG]
+    return [r.json for r in simulator.log_reads]
 
 
 def statuses(hass: HomeAssistant) -> tuple[str, str]:
@@ -397,19 +397,17 @@ async def test_cancelled_askers(simulator: SmsDkSimulator, reader: LogReader) ->
     assert len(log_reads(simulator)) == 2
 
 
+@pytest.mark.usefixtures("init_integration")
 async def test_a_report_repeated_while_its_batch_is_read_is_answered_by_that_read(
     hass: HomeAssistant,
     simulator: SmsDkSimulator,
-    init_integration: MockConfigEntry,
     reachable: Any,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """SMS.dk reports a text twice, the second time while the first report's read of the log
     is still under way: that one read answers both (no second read after the window)."""
-    await send_sms(hass, MOR)
-    send = next(r.json for r in reversed(simulator.requests) if r.path == "/v1/sms/send")
-    (batch_id,) = {m.batch_id for m in init_integration.runtime_data.tracker.messages}
-    report = URL(send["dlrUrl"]).update_query(batchId=batch_id)
+    batch_id = (await send_sms(hass, MOR))["batch_id"]
+    report = URL(simulator.sends[-1].json["dlrUrl"]).update_query(batchId=batch_id)
     simulator.faults.hold = asyncio.Event()
     simulator.faults.only_paths = {LISTLOG}
     reads = len(log_reads(simulator))

@@ -171,6 +171,11 @@ class SmsDkSimulator:
         """The POST /v1/sms/send requests received, in order."""
         return [r for r in self.requests if r.method == "POST" and r.path == SEND_PATH]
 
+    @property
+    def log_reads(self) -> list[RecordedRequest]:
+        """The requests for the delivery log (/v1/sms/listlog) received, in order."""
+        return [r for r in self.requests if r.path == LISTLOG_PATH]
+
     def make_app(self) -> web.Application:
         """Return a new aiohttp application serving this simulator (for aiohttp test clients)."""
         app = web.Application()
