@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast, override
+from typing import TYPE_CHECKING, Any, Final, cast, override
 
 from homeassistant.components.homeassistant.exposed_entities import async_should_expose
 from homeassistant.components.llm import LLMTools
@@ -40,6 +40,15 @@ NOTIFY_KEY = "recipient"
 STATUS_KEY = "delivery_status"
 LAST_STATUS_KEY = "last_delivery_status"
 CREDITS_KEY = "credits"
+# The entities the tools use, by domain and translation key.
+USED: Final = frozenset(
+    {
+        (NOTIFY_DOMAIN, NOTIFY_KEY),
+        (SENSOR_DOMAIN, STATUS_KEY),
+        (SENSOR_DOMAIN, LAST_STATUS_KEY),
+        (SENSOR_DOMAIN, CREDITS_KEY),
+    }
+)
 # What a delivery status sensor tells of its text, besides the status.
 STATUS_ATTRIBUTES = ("sent", "parts", "credits")
 
@@ -61,31 +70,32 @@ def async_get_tools(hass: HomeAssistant, llm_context: LLMContext, api_id: str) -
     if api_id != LLM_API_ASSIST:
         return None
     tools: list[Tool] = []
-    if recipients := _by_name(_exposed(hass, llm_context, NOTIFY_DOMAIN, NOTIFY_KEY)):
+    exposed = _exposed(hass, llm_context)
+    if recipients := _by_name(exposed.get((NOTIFY_DOMAIN, NOTIFY_KEY), [])):
         tools.append(SendTextTool(recipients))
-    statuses = _by_name(_exposed(hass, llm_context, SENSOR_DOMAIN, STATUS_KEY))
+    statuses = _by_name(exposed.get((SENSOR_DOMAIN, STATUS_KEY), []))
     accounts = [
-        *_exposed(hass, llm_context, SENSOR_DOMAIN, CREDITS_KEY),
-        *_exposed(hass, llm_context, SENSOR_DOMAIN, LAST_STATUS_KEY),
+        *exposed.get((SENSOR_DOMAIN, CREDITS_KEY), []),
+        *exposed.get((SENSOR_DOMAIN, LAST_STATUS_KEY), []),
     ]
     if statuses or accounts:
         tools.append(StatusTool(statuses, accounts))
     return LLMTools(tools=tools) if tools else None
 
 
-def _exposed(hass: HomeAssistant, llm_context: LLMContext, domain: str, key: str) -> list[Exposed]:
-    """The integration's entities of *domain* made from *key* that the assistant may use.
+def _exposed(hass: HomeAssistant, llm_context: LLMContext) -> dict[tuple[str, str], list[Exposed]]:
+    """The entities the tools use that the user exposed to the assistant, by (domain, key).
 
     An entity the user disabled is not offered, exposed or not: it has no state to tell, and a
     recipient whose notify entity is disabled is not to be texted.
     """
     registry = er.async_get(hass)
-    found: list[Exposed] = []
+    found: dict[tuple[str, str], list[Exposed]] = {}
     for entry in hass.config_entries.async_entries(DOMAIN):
         for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+            used = (entity.domain, entity.translation_key or "")
             if (
-                entity.domain != domain
-                or entity.translation_key != key
+                used not in USED
                 or entity.disabled
                 or not async_should_expose(hass, llm_context.assistant, entity.entity_id)
             ):
@@ -94,7 +104,9 @@ def _exposed(hass: HomeAssistant, llm_context: LLMContext, domain: str, key: str
             name = subentry.title if subentry else entry.title
             # The user's own aliases; the entity's name ("Mor SMS") names a recipient no better.
             aliases = tuple(alias.strip() for alias in entity.aliases if isinstance(alias, str))
-            found.append(Exposed(entity.entity_id, entry.entry_id, key, name, aliases))
+            found.setdefault(used, []).append(
+                Exposed(entity.entity_id, entry.entry_id, used[1], name, aliases)
+            )
     return found
 
 
