@@ -103,20 +103,37 @@ async def test_kept_texts_survive_a_restart(
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
 ) -> None:
-    """The outbox is stored; after a restart its texts are sent."""
+    """The outbox is stored; after a restart its texts are sent, with everything they were
+    sent with (sender, reference, format, schedule, text)."""
     simulator.faults.drop_connection = True
+    far = dt_util.utcnow().replace(microsecond=0) + timedelta(hours=2)
     await send_sms(hass, MOR, message=TEXT)
+    await send_sms(
+        hass,
+        FAR,
+        message="Varmepumpen 🔥 stoppede",
+        sender="HomeAlarm",
+        reference="pumpe-7",
+        scheduled=far.isoformat(),
+    )
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     stored = kept_on_disk(hass, init_integration.entry_id)
-    assert [item["prepared"]["receivers"] for item in stored] == [[MOR]]
+    assert [item["prepared"]["receivers"] for item in stored] == [[MOR], [FAR]]
 
     simulator.faults.drop_connection = False
     assert await hass.config_entries.async_setup(init_integration.entry_id)
     await hass.async_block_till_done()
-    assert hass.states.get(QUEUED).state == "1"
+    assert hass.states.get(QUEUED).state == "2"
     await tick(hass, freezer, 31)
     assert texts_to(simulator, MOR) == ["Fryseren er for varm"]
     assert hass.states.get(QUEUED).state == "0"
+    (pump,) = (m for m in simulator.messages if m.receiver == int(FAR.lstrip("+")))
+    assert (pump.message, pump.sender, pump.user_reference) == (
+        "Varmepumpen 🔥 stoppede",
+        "HomeAlarm",
+        "pumpe-7",
+    )
+    assert (pump.format, pump.scheduled) == (1, far)
 
 
 async def test_back_online_sends_at_once(

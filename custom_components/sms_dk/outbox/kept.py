@@ -8,7 +8,7 @@ MAX_NOT_SENT are kept; the oldest goes first, with its repair issue.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 from uuid import uuid4
@@ -43,15 +43,21 @@ class KeptText:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (storage and diagnostics)."""
-        prepared = asdict(self.prepared)
-        prepared["format"] = self.prepared.format.value
-        prepared["receivers"] = list(self.prepared.receivers)
-        prepared["scheduled"] = (
-            self.prepared.scheduled.isoformat() if self.prepared.scheduled else None
-        )
+        # Field by field, not dataclasses.asdict (which copies recursively): this runs for every
+        # text on the send path, and from_dict below reads these same keys.
+        prepared = self.prepared
         return {
             "id": self.id,
-            "prepared": prepared,
+            "prepared": {
+                "receivers": list(prepared.receivers),
+                "text": prepared.text,
+                "format": prepared.format.value,
+                "parts": prepared.parts,
+                "sender": prepared.sender,
+                "scheduled": prepared.scheduled.isoformat() if prepared.scheduled else None,
+                "reference": prepared.reference,
+                "send_id": prepared.send_id,
+            },
             "queued": self.queued.isoformat(),
             "attempts": self.attempts,
             "error": self.error,

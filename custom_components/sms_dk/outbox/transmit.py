@@ -114,7 +114,10 @@ class Transmitter:
                 outcomes[index] = outcome
                 stopped = stopped or outcome.error is not None
 
-        await asyncio.gather(*(run(i, r) for i, r in enumerate(prepared.receivers)))
+        if len(prepared.receivers) == 1:
+            await run(0, prepared.receivers[0])  # most texts: no task to gather
+        else:
+            await asyncio.gather(*(run(i, r) for i, r in enumerate(prepared.receivers)))
         result = self._collect(prepared, outcomes, unverified)
         for refused in result.rejected:
             async_dispatcher_send(

@@ -130,8 +130,10 @@ class SpendGuard:
             (CONF_MAX_PER_DAY, DEFAULT_MAX_PER_DAY, DAY, "day"),
         ):
             limit = int(self._entry.options.get(key, default))
+            if not limit or ignore_limit:
+                continue
             sent = self.count_since(now - window)
-            if limit and sent + recipients > limit and not ignore_limit:
+            if sent + recipients > limit:
                 self._refuse(name, limit, sent, recipients)
         if ignore_limit:
             LOGGER.info("A text to %d recipient(s) ignores the spend limits", recipients)
