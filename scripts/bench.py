@@ -44,12 +44,15 @@ import logging
 import os
 from pathlib import Path
 import platform
+import shutil
 import statistics
+import tempfile
 import time
 import tracemalloc
 from typing import Any, Final
 import unicodedata
 
+from homeassistant.config_entries import ConfigEntryDisabler, ConfigEntryState
 from homeassistant.const import CONF_API_TOKEN, CONF_URL, __version__ as ha_version
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -95,6 +98,12 @@ FSYNC_CALLS: Final = 100
 # the next in the overhead run): a virtual disk answers an fsync that follows a pause slower
 # than one of a back-to-back run, and the journal's are of the first kind.
 FSYNC_GAP: Final = 0.004
+# A folder in memory for the second overhead run (the journal's fsync then costs nothing): what
+# the send path costs apart from this machine's disk. Missing, the run is left out.
+MEMORY_FOLDER: Final = Path("/dev/shm")  # noqa: S108 - a private folder is made in it (mkdtemp)
+# No-op jobs timed through Home Assistant's executor, each FSYNC_GAP after the last: the hop the
+# journal's write takes to leave the event loop, apart from the disk.
+EXECUTOR_CALLS: Final = 200
 # Texts sent while SMS.dk is down, one recipient each, then sent when it answers again.
 OUTAGE_TEXTS: Final = 2000
 OUTAGE_STATUS: Final = 503  # "unavailable": not taken (no lookup in the delivery log before again)
@@ -202,6 +211,7 @@ class Flushes:
     fsync_before: float  # ms, median write + fsync of a FSYNC_LINE-byte line on the same folder
     fsync_after: float  # the same, just after the overhead run
     fsync_gap: float  # the same, FSYNC_GAP after the last, just after the overhead run
+    executor: float  # ms, median round trip of a no-op executor job, each FSYNC_GAP after the last
     file_system: str
     config_dir: str
     size: int  # bytes of the journal file after the run
@@ -448,10 +458,68 @@ async def _overhead(
         fsync_before=_ms(statistics.median(fsync_before)),
         fsync_after=_ms(statistics.median(fsync_after)),
         fsync_gap=_ms(statistics.median(fsync_gap)),
+        executor=_ms(statistics.median(await _executor_round_trips(hass))),
         file_system=await hass.async_add_executor_job(_file_system, folder),
         config_dir=hass.config.config_dir,
         size=await watch.async_size(hass),
     )
+
+
+async def _executor_round_trips(hass: HomeAssistant) -> list[int]:
+    """Round trips of a no-op job through Home Assistant's executor, FSYNC_GAP apart."""
+    times: list[int] = []
+    for _ in range(EXECUTOR_CALLS):
+        await asyncio.sleep(FSYNC_GAP)
+        start = time.perf_counter_ns()
+        await hass.async_add_executor_job(os.getpid)
+        times.append(time.perf_counter_ns() - start)
+    return times
+
+
+async def _overhead_in_memory(
+    hass: HomeAssistant, simulator: SmsDkSimulator, entry: MockConfigEntry
+) -> tuple[Overhead, Flushes] | None:
+    """The overhead run again with the configuration folder, so the journal, in memory.
+
+    *entry* is disabled meanwhile (an action that names no entry needs the only one) and set up
+    again in the real folder afterwards. None without MEMORY_FOLDER.
+    """
+    if not await hass.async_add_executor_job(MEMORY_FOLDER.is_dir):
+        return None
+    folder = Path(await hass.async_add_executor_job(_memory_folder))
+    real = hass.config.config_dir
+    twin = MockConfigEntry(domain=DOMAIN, title=entry.title, data=entry.data, options=entry.options)
+    await hass.config_entries.async_set_disabled_by(entry.entry_id, ConfigEntryDisabler.USER)
+    await hass.async_block_till_done()
+    hass.config.config_dir = str(folder)
+    try:
+        twin.add_to_hass(hass)
+        if not await hass.config_entries.async_setup(twin.entry_id):
+            pytest.fail("The SMS.dk entry in memory did not set up")
+        await hass.async_block_till_done()
+        path = journal_path(hass, twin.entry_id)
+        watch = JournalWatch(twin.runtime_data.journal, path, 0)
+        measured = await _overhead(hass, simulator, watch)
+        await hass.config_entries.async_remove(twin.entry_id)
+        await hass.async_block_till_done()
+    finally:
+        hass.config.config_dir = real
+        await hass.async_add_executor_job(_remove_tree, folder)
+    await hass.config_entries.async_set_disabled_by(entry.entry_id, None)
+    await hass.async_block_till_done()
+    if entry.state is not ConfigEntryState.LOADED:
+        pytest.fail("The SMS.dk entry did not set up again")
+    return measured
+
+
+def _memory_folder() -> str:
+    folder = tempfile.mkdtemp(prefix=f"{DOMAIN}-bench-", dir=MEMORY_FOLDER)
+    (Path(folder) / STORAGE_DIR).mkdir()
+    return folder
+
+
+def _remove_tree(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _fsync_times(folder: Path, gap: float = 0.0) -> list[int]:
@@ -777,6 +845,7 @@ class Results:
     off: CorpusResult
     overhead: Overhead
     flushes: Flushes
+    in_memory: tuple[Overhead, Flushes] | None
     fanout: dict[int, float]
     memory: Memory
     outage: Outage
@@ -846,6 +915,28 @@ class Results:
                     f"{flushes.on_path:.2f} ms ({flushes.on_path_p90:.2f}); its write + fsync"
                     f" in the executor {flushes.disk:.2f} ms ({flushes.disk_p90:.2f})"
                 ),
+                "-",
+            ),
+            (
+                (
+                    "The same two with the journal in memory (the configuration folder in"
+                    f" {MEMORY_FOLDER}: fsync costs nothing)"
+                ),
+                (
+                    f"{self.in_memory[0].difference:.2f} ms"
+                    f" ({self.in_memory[0].service:.2f} vs {self.in_memory[0].bare:.2f} ms);"
+                    f" flush {self.in_memory[1].on_path:.2f} ms"
+                    if self.in_memory
+                    else f"not measured ({MEMORY_FOLDER} missing)"
+                ),
+                "-",
+            ),
+            (
+                (
+                    "Round trip of a no-op job through Home Assistant's executor (median of"
+                    f" {EXECUTOR_CALLS}, each {FSYNC_GAP * 1000:.0f} ms after the last)"
+                ),
+                f"{flushes.executor:.2f} ms",
                 "-",
             ),
             (
@@ -1062,6 +1153,12 @@ async def test_bench(hass: HomeAssistant, hass_client_no_auth: ClientSessionGene
         overhead, flushes = await _overhead(hass, simulator, watch)
         if flushes.size == 0:
             pytest.fail(f"The journal {path} is empty after {OVERHEAD_CALLS} sends")
+        in_memory = await _overhead_in_memory(hass, simulator, entry)
+        # The entry was set up anew: a new journal object, watched from here on.
+        size = await hass.async_add_executor_job(
+            lambda: path.stat().st_size if path.exists() else 0
+        )
+        watch = JournalWatch(entry.runtime_data.journal, path, size)
         fanout = await _fanout(hass, simulator)
         watch.active = False  # its lists would count as memory kept
         memory = await _memory(hass, simulator)
@@ -1074,6 +1171,7 @@ async def test_bench(hass: HomeAssistant, hass_client_no_auth: ClientSessionGene
             off=off,
             overhead=overhead,
             flushes=flushes,
+            in_memory=in_memory,
             fanout=fanout,
             memory=memory,
             outage=outage,
