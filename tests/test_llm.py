@@ -258,8 +258,9 @@ async def test_a_name_two_recipients_go_by_names_neither(
 async def test_the_spend_guard_refuses_over_its_limit(
     hass: HomeAssistant, agent: Agent, simulator: SmsDkSimulator
 ) -> None:
-    """One text an hour: the second call is refused with the guard's reason, in the language of
-    the conversation, and nothing is sent; the agent has no way to lift the limit."""
+    """One text an hour (then a day): the second call is refused with the guard's reason, in the
+    language of the conversation, and nothing is sent; the agent has no way to lift the limit,
+    and is not told of one (ignore_limit is the action's, not the agent's)."""
     if await agent.absent():
         return
     hass.config_entries.async_update_entry(
@@ -270,14 +271,24 @@ async def test_the_spend_guard_refuses_over_its_limit(
     assert (await agent.call(SEND, recipient="Mor", message=MESSAGE)).error is False
     refused = await agent.call(SEND, recipient="Mor", message=MESSAGE, ignore_limit=True)
     assert error_text(refused) == (
-        "1 texts were sent through SMS.dk in the last hour, and the limit is 1: this text to 1"
-        " recipient(s) was not sent. Raise the limit in the integration's options, or send with"
-        " ignore_limit for an emergency"
+        "1 texts were sent through SMS.dk in the last hour, and the limit is 1: this text was not"
+        " sent. The user can raise the limit in the integration's options"
     )
     agent.language = "da"
     refused = await agent.call(SEND, recipient="Mor", message=MESSAGE)
-    assert error_text(refused).startswith(
-        "1 sms'er er sendt gennem SMS.dk inden for den seneste time, og grænsen er 1"
+    assert error_text(refused) == (
+        "1 sms'er er sendt gennem SMS.dk inden for den seneste time, og grænsen er 1: denne sms"
+        " blev ikke sendt. Brugeren kan hæve grænsen i integrationens indstillinger"
+    )
+    hass.config_entries.async_update_entry(
+        agent.entry, options={**agent.entry.options, CONF_MAX_PER_HOUR: 0, CONF_MAX_PER_DAY: 1}
+    )
+    await hass.async_block_till_done()
+    agent.language = "en"
+    refused = await agent.call(SEND, recipient="Mor", message=MESSAGE)
+    assert error_text(refused) == (
+        "1 texts were sent through SMS.dk in the last 24 hours, and the limit is 1: this text was"
+        " not sent. The user can raise the limit in the integration's options"
     )
     assert len(simulator.sends) == 1
     assert "ignore_limit" not in (await agent.parameters(SEND))["properties"]

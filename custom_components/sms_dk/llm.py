@@ -134,6 +134,22 @@ async def _error(
     return tool_result({"error": type(err).__name__, "error_text": text}, error=True)
 
 
+def _for_agent(err: HomeAssistantError) -> HomeAssistantError:
+    """*err* as an agent should read it: the spend limit's text without ``ignore_limit``.
+
+    The action's text offers ignore_limit for an emergency; an agent cannot send with it (the
+    tool has no such parameter, on purpose), so it is told only what the user can do.
+    """
+    placeholders = err.translation_placeholders or {}
+    if err.translation_domain != DOMAIN:
+        return err
+    if err.translation_key == "spend_limit_hour":
+        return invalid("assist_spend_limit_hour", **placeholders)
+    if err.translation_key == "spend_limit_day":
+        return invalid("assist_spend_limit_day", **placeholders)
+    return err
+
+
 class RecipientTool(Tool):
     """A tool of the integration, for saved recipients named by the names they go by."""
 
@@ -204,7 +220,7 @@ class SendTextTool(RecipientTool):
                 return_response=True,
             )
         except HomeAssistantError as err:
-            return await _error(hass, llm_context, err)
+            return await _error(hass, llm_context, _for_agent(err))
         # Asked for, sms_dk.send_sms always answers (services.py).
         return tool_result(_named(cast("dict[str, Any]", response), recipient.name))
 
