@@ -11,8 +11,10 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sms_dk.const import DOMAIN, ENV_API_URL
+from custom_components.sms_dk.const import CONF_DEFAULT_SENDER, DOMAIN, ENV_API_URL
 from custom_components.sms_dk.smsdk import DEFAULT_BASE_URL, SmsDkClient
+from tests.conftest import MOR
+from tests.helpers import send_sms
 from tests.simulator import DEMO_TOKEN, SmsDkSimulator
 
 pytestmark = pytest.mark.usefixtures("enable_custom_integrations")
@@ -37,11 +39,40 @@ async def test_user_flow_creates_entry(hass: HomeAssistant, simulator: SmsDkSimu
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "SMS.dk"
-    assert result["data"] == {CONF_API_TOKEN: DEMO_TOKEN, CONF_URL: simulator.url}
+    # The account's first approved sender name is saved too: the first text has a sender even
+    # if the entry's set-up cannot read the names.
+    assert result["data"] == {
+        CONF_API_TOKEN: DEMO_TOKEN,
+        CONF_URL: simulator.url,
+        CONF_DEFAULT_SENDER: "SMSDKDemo",
+    }
     checks = [r for r in simulator.requests if r.path == "/v1/user/getcreditvalue"]
     assert checks
     assert checks[0].method == "GET"
     assert checks[0].headers["Authorization"] == f"Bearer {DEMO_TOKEN}"
+
+
+async def test_user_flow_without_sender_names(
+    hass: HomeAssistant, simulator: SmsDkSimulator
+) -> None:
+    """The token is good but the sender names cannot be read now: the entry is saved anyway,
+    without a default sender; its first text reads them, and goes with the first."""
+    simulator.faults.only_paths = {"/v1/sendername/list"}
+    simulator.faults.page_status = 503
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: DEMO_TOKEN}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {CONF_API_TOKEN: DEMO_TOKEN, CONF_URL: simulator.url}
+    await hass.async_block_till_done()
+    entry = result["result"]
+    assert entry.runtime_data.sender.sender_names is None  # set-up could not read them either
+
+    simulator.faults.page_status = None
+    await send_sms(hass, MOR, message="Hej")
+    assert simulator.sends[-1].json["senderName"] == "SMSDKDemo"
+    assert entry.data[CONF_DEFAULT_SENDER] == "SMSDKDemo"
 
 
 async def test_user_flow_default_is_the_real_api(
@@ -155,6 +186,24 @@ async def test_reauth_flow(
     assert result["reason"] == "reauth_successful"
     assert init_integration.data[CONF_API_TOKEN] == "new-token-0000"
     assert init_integration.data[CONF_URL] == simulator.url
+
+
+async def test_a_token_of_another_account_brings_its_sender_names(
+    hass: HomeAssistant, simulator: SmsDkSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Reconfigured with another account's token, the entry reads that account's sender names
+    at once: a text without a sender goes with the new account's first name, not the old one's."""
+    simulator.token = "other-account-2222"
+    simulator.sender_names[:] = ["Naboen"]
+    result = await init_integration.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: "other-account-2222"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert init_integration.data[CONF_DEFAULT_SENDER] == "Naboen"
+    await send_sms(hass, MOR, message="Hej")
+    assert simulator.sends[-1].json["senderName"] == "Naboen"
 
 
 async def test_reconfigure_flow(

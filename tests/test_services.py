@@ -309,25 +309,37 @@ async def test_send_sms_revoked_token_starts_reauth(
 async def test_sender_names_unknown_api_decides(
     hass: HomeAssistant, simulator: SmsDkSimulator, config_entry: MockConfigEntry
 ) -> None:
-    """When the sender list cannot be read, SMS.dk's 1017 gives the same clear error."""
+    """When the sender list cannot be read, SMS.dk's 1017 gives the same clear error; with no
+    sender at all, the names are asked for once more, and only if SMS.dk still does not tell
+    them is the text refused."""
     simulator.faults.only_paths = {"/v1/sendername/list"}
     simulator.faults.page_status = 503
     config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     simulator.faults.page_status = None
+    simulator.sender_names.clear()  # and the account has none: SMS.dk's 1017 decides
     with pytest.raises(ServiceValidationError) as err:
         await send(hass, recipients=[MOR], message="Hej", sender="Unknown")
     assert str(err.value) == (
         'The sender name "Unknown" is not approved in your SMS.dk account. Approved: -'
     )
     assert simulator.sends[-1].json["senderName"] == "Unknown"
+
+    simulator.faults.page_status = 503
+    config_entry.runtime_data.sender.sender_names = None
     with pytest.raises(ServiceValidationError) as err:
         await send(hass, recipients=[MOR], message="Hej")
     assert str(err.value) == (
         "No sender name: choose one in the integration's options (it must be approved in "
         "your SMS.dk account)"
     )
+    reads = [r for r in simulator.requests if r.path == "/v1/sendername/list"]
+    simulator.faults.page_status = None
+    simulator.sender_names.append("HomeAlarm")
+    await send(hass, recipients=[MOR], message="Hej")
+    assert simulator.sends[-1].json["senderName"] == "HomeAlarm"
+    assert len([r for r in simulator.requests if r.path == "/v1/sendername/list"]) == len(reads) + 1
 
 
 async def test_other_api_validation_error(

@@ -128,6 +128,20 @@ class SmsDkConfigFlow(ConfigFlow, domain=DOMAIN):
             return {"base": "unknown"}
         return {}
 
+    async def _async_default_sender(self, token: str, url: str) -> dict[str, str]:
+        """The account's default sender name (its first approved one) as entry data, if told.
+
+        Saved with a new entry, it gives the first text a sender even when the entry's set-up
+        cannot read the names (set-up reads them again, and keeps the default current).
+        """
+        client = SmsDkClient(async_get_clientsession(self.hass), token, base_url=url)
+        try:
+            names = await client.get_approved_sender_names()
+        except SmsDkError as err:
+            LOGGER.debug("Could not read the approved sender names: %s", err)
+            return {}
+        return {CONF_DEFAULT_SENDER: names[0]} if names else {}
+
     @staticmethod
     def _schema(*, url: str | None) -> probatio.Schema:
         """The token field, and the API address in a collapsed section unless *url* is None."""
@@ -168,7 +182,12 @@ class SmsDkConfigFlow(ConfigFlow, domain=DOMAIN):
             errors = await self._async_validate(token, url)
             if not errors:
                 return self.async_create_entry(
-                    title=TITLE, data={CONF_API_TOKEN: token, CONF_URL: url}
+                    title=TITLE,
+                    data={
+                        CONF_API_TOKEN: token,
+                        CONF_URL: url,
+                        **await self._async_default_sender(token, url),
+                    },
                 )
         return self.async_show_form(
             step_id="user",

@@ -144,9 +144,9 @@ class EntryLinks:
     async def async_on_entry_update(self, hass: HomeAssistant, entry: SmsDkConfigEntry) -> None:
         """The entry changed (options, re-authentication, reconfiguration): apply it in place.
 
-        A new token or address is used from the next request on, and the balance read with it
-        at once (which also lets kept texts go). Options need nothing here but the low-credit
-        warning, checked again against its new level.
+        A new token or address is used from the next request on, and the balance and the sender
+        names read with it at once (the balance also lets kept texts go). Options need nothing
+        here but the low-credit warning, checked again against its new level.
         """
         recipients = _recipient_details(entry)
         changed = {
@@ -162,6 +162,8 @@ class EntryLinks:
             return
         if self._client.set_credentials(entry.data[CONF_API_TOKEN], base_url=entry.data[CONF_URL]):
             await self._coordinator.async_refresh()
+            # Another token may be another account, with sender names of its own.
+            await self._sender.async_update_sender_names()
         elif self._coordinator.last_update_success:
             self._coordinator.async_set_balance(self._coordinator.data)
 

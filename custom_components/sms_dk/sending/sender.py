@@ -48,16 +48,26 @@ async def async_sender_names(
     The first one is remembered in the entry: it is the default sender, also when Home Assistant
     starts while SMS.dk cannot be reached.
     """
+    names = await _async_read_sender_names(client)
+    _remember_default_sender(hass, entry, names)
+    return names
+
+
+async def _async_read_sender_names(client: SmsDkClient) -> tuple[str, ...] | None:
     try:
-        names = tuple(await client.get_approved_sender_names())
+        return tuple(await client.get_approved_sender_names())
     except SmsDkError as err:
         LOGGER.debug("Could not read the approved sender names: %s", err)
         return None
+
+
+def _remember_default_sender(
+    hass: HomeAssistant, entry: ConfigEntry, names: tuple[str, ...] | None
+) -> None:
     if names and entry.data.get(CONF_DEFAULT_SENDER) != names[0]:
         hass.config_entries.async_update_entry(
             entry, data={**entry.data, CONF_DEFAULT_SENDER: names[0]}
         )
-    return names
 
 
 class SmsSender:
@@ -83,7 +93,9 @@ class SmsSender:
 
     async def async_update_sender_names(self) -> None:
         """Read the approved sender names again (they could not be read at set-up)."""
-        self.sender_names = await async_sender_names(self._hass, self._entry, self._client)
+        self.sender_names = await _async_read_sender_names(self._client)
+        # Known before the entry changes: its update listener reads them.
+        _remember_default_sender(self._hass, self._entry, self.sender_names)
 
     async def async_send(self, request: SendRequest) -> SendOutcome:
         """Check *request*, send it to every receiver and return what happened.
@@ -160,13 +172,21 @@ class SmsSender:
             queued=queued,
         )
 
-    async def _async_sender(self, requested: str | None) -> str:
-        sender = (
+    def _chosen_sender(self, requested: str | None) -> str | None:
+        """The text's own sender name, else the options', else the account's default."""
+        return (
             (requested or "").strip()
             or self._entry.options.get(CONF_SENDER)
             or (self.sender_names[0] if self.sender_names else None)
             or self._entry.data.get(CONF_DEFAULT_SENDER)
         )
+
+    async def _async_sender(self, requested: str | None) -> str:
+        sender = self._chosen_sender(requested)
+        if not sender and self.sender_names is None:
+            # SMS.dk did not tell the names at set-up, and none is saved: ask once more.
+            await self.async_update_sender_names()
+            sender = self._chosen_sender(requested)
         if not sender:
             raise invalid("no_sender")
         if not is_valid_sender_name(sender):
