@@ -319,8 +319,9 @@ class DeliveryTracker:
 
         *started_from*: a read under way is shared only if it started then or later.
         """
-        # When each followed message of these batches was sent, by key.
-        wanted = {key: m.sent for key, m in self._messages.items() if key[0] in batch_ids}
+        # When each followed message of these batches was sent, by key (a set: up to 200 each).
+        batches = set(batch_ids)
+        wanted = {key: m.sent for key, m in self._messages.items() if key[0] in batches}
         logged: dict[tuple[str, str], LogEntry] = {}
         # The batches still followed (one may have been forgotten since it was reported).
         alone = list(dict.fromkeys(key[0] for key in wanted))
