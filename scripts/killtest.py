@@ -11,6 +11,9 @@ sending in turn: notify.send_message to notify.mor_sms, the classic notify.sms_d
 and sms_dk.send_sms. During --kills of the bursts (chosen by the seed), at an instant the seed
 chooses, Home Assistant is killed with SIGKILL, started again on the same folder (so it reads what
 the killed process left on disk), and the run goes on once it is RUNNING with the entry loaded.
+Each burst after the first, by the seed, either waits until the outbox is empty (a kill then meets
+texts on their first try: one at SMS.dk, the others on disk waiting their turn) or goes at once
+(a kill then meets the texts the last start recovered, being looked up and sent again).
 
 What must arrive is decided by the clock of this process, never by what arrived:
 
@@ -68,6 +71,10 @@ SETTLE_AFTER_START: Final = 25.0
 # ...and until the simulator received nothing new for this long.
 QUIET: Final = 10.0
 READY_TIMEOUT: Final = 150.0
+# The share of bursts after the first that wait for an empty outbox before they go, and how many
+# sends' time the simulator must then have received nothing new.
+DRAINED_SHARE: Final = 0.5
+PRE_BURST_QUIET: Final = 3.0
 STOP_TIMEOUT: Final = 60.0
 OWNER_SECRET: Final = "killtest-owner-password"  # noqa: S105 - a throw-away test user
 
@@ -586,6 +593,10 @@ class Burst:
     number: int
     texts: list[Text]
     kill_after: float | None
+    # Sent once the outbox is empty (the texts then go on their first try, one at a time, the
+    # others waiting on disk for their turn), or at once after the last start (while the texts
+    # that start recovered are looked up and sent again).
+    after_drain: bool = False
     began: float = 0.0
     killed_at: float | None = None  # loop time
     restart_took: float | None = None
@@ -657,8 +668,19 @@ def decide_must(texts: list[Text], kills: list[float]) -> None:
         text.must = not after or text.sent_at <= min(after) - KILL_MARGIN
 
 
-async def drain(hass: Hass, simulator: SmsDkSimulator, limit: float) -> tuple[float, str]:
-    """Wait until the outbox is empty and the simulator quiet; (seconds waited, why it ended)."""
+async def drain(
+    hass: Hass,
+    simulator: SmsDkSimulator,
+    limit: float,
+    *,
+    quiet: float = QUIET,
+    settle: float = SETTLE_AFTER_START,
+) -> tuple[float, str]:
+    """Wait until the outbox is empty and the simulator quiet; (seconds waited, why it ended).
+
+    *quiet*: how long the simulator must have received nothing new; *settle*: how long ago the
+    last start must be.
+    """
     loop = asyncio.get_running_loop()
     began = loop.time()
     count = len(simulator.messages)
@@ -670,7 +692,7 @@ async def drain(hass: Hass, simulator: SmsDkSimulator, limit: float) -> tuple[fl
         if len(simulator.messages) != count:
             count, changed = len(simulator.messages), now
         queued = await hass.queued()
-        if queued == 0 and now - changed >= QUIET and now - hass.ready_at >= SETTLE_AFTER_START:
+        if queued == 0 and now - changed >= quiet and now - hass.ready_at >= settle:
             return now - began, "queue empty, simulator quiet"
     return loop.time() - began, f"gave up after {limit:.0f} s (queued texts: {queued})"
 
@@ -721,7 +743,7 @@ def plan(args: argparse.Namespace) -> list[Burst]:
     kills = min(args.kills if args.kills is not None else rng.randint(3, 5), total)
     killed = set(rng.sample(range(total), kills))
     texts = [Text(index=i + 1, burst=i // args.burst + 1, way=i % 3) for i in range(args.texts)]
-    return [
+    bursts = [
         Burst(
             number=b + 1,
             texts=texts[b * args.burst : (b + 1) * args.burst],
@@ -729,6 +751,11 @@ def plan(args: argparse.Namespace) -> list[Burst]:
         )
         for b in range(total)
     ]
+    # The first follows a clean start (nothing kept); each other one, by the seed, either waits
+    # for the outbox to be empty or goes at once.
+    for burst in bursts[1:]:
+        burst.after_drain = rng.random() < DRAINED_SHARE
+    return bursts
 
 
 async def set_up(hass: Hass) -> None:
@@ -768,7 +795,12 @@ def write_report(path: Path, seed: int, bursts: list[Burst]) -> None:
     data = {
         "seed": seed,
         "kills": [
-            {"burst": b.number, "after": b.kill_after, "restart_took": b.restart_took}
+            {
+                "burst": b.number,
+                "after": b.kill_after,
+                "after_drain": b.after_drain,
+                "restart_took": b.restart_took,
+            }
             for b in bursts
             if b.kill_after is not None
         ],
@@ -807,6 +839,7 @@ def verdict(args: argparse.Namespace, bursts: list[Burst], strangers: list[str])
             f" / {sum(1 for t in b if t.status and 200 <= t.status < 300)}"
             f" / {sum(1 for t in b if t.must)} / {sum(1 for t in b if t.arrived)}"
             + (f"  (SIGKILL at {burst.kill_after:.2f} s)" if burst.kill_after is not None else "")
+            + ("  after the outbox emptied" if burst.after_drain else "")
         )
     if lost:
         say(f"  lost: kill-{{{ranges([t.index for t in lost])}}}")
@@ -852,6 +885,11 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
         say(f"  Home Assistant on port {hass.port}, simulator on {sim_url}, folder {folder}")
         await set_up(hass)
         for burst in bursts:
+            if burst.after_drain:
+                waited, why = await drain(
+                    hass, simulator, args.drain, quiet=PRE_BURST_QUIET * args.delay, settle=0.0
+                )
+                say(f"  burst {burst.number} waits for the outbox: {why} after {waited:.0f} s")
             await run_burst(hass, burst, args.delay)
         decide_must(texts, [b.killed_at for b in bursts if b.killed_at is not None])
         waited, why = await drain(hass, simulator, args.drain)
