@@ -140,9 +140,9 @@ def _for_agent(err: HomeAssistantError) -> HomeAssistantError:
     The action's text offers ignore_limit for an emergency; an agent cannot send with it (the
     tool has no such parameter, on purpose), so it is told only what the user can do.
     """
-    placeholders = err.translation_placeholders or {}
     if err.translation_domain != DOMAIN:
         return err
+    placeholders = err.translation_placeholders or {}
     if err.translation_key == "spend_limit_hour":
         return invalid("assist_spend_limit_hour", **placeholders)
     if err.translation_key == "spend_limit_day":

@@ -92,7 +92,10 @@ class SmsSender:
         self.sender_names = sender_names
 
     async def async_update_sender_names(self) -> None:
-        """Read the approved sender names again (they could not be read at set-up)."""
+        """Read the approved sender names again, and remember the first as the default.
+
+        When set-up could not read them, when a text finds none, and after a new token.
+        """
         self.sender_names = await _async_read_sender_names(self._client)
         # Known before the entry changes: its update listener reads them.
         _remember_default_sender(self._hass, self._entry, self.sender_names)
