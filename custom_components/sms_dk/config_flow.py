@@ -53,6 +53,7 @@ from .const import (
 )
 from .coordinator import SmsDkConfigEntry
 from .models import saved_recipients
+from .sending import async_read_sender_names
 from .smsdk import (
     DEFAULT_BASE_URL,
     SmsDkAuthenticationError,
@@ -135,11 +136,7 @@ class SmsDkConfigFlow(ConfigFlow, domain=DOMAIN):
         cannot read the names (set-up reads them again, and keeps the default current).
         """
         client = SmsDkClient(async_get_clientsession(self.hass), token, base_url=url)
-        try:
-            names = await client.get_approved_sender_names()
-        except SmsDkError as err:
-            LOGGER.debug("Could not read the approved sender names: %s", err)
-            return {}
+        names = await async_read_sender_names(client)
         return {CONF_DEFAULT_SENDER: names[0]} if names else {}
 
     @staticmethod
@@ -276,18 +273,13 @@ class SmsDkOptionsFlow(OptionsFlow):
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the options; the sender names are read from SMS.dk each time."""
         errors: dict[str, str] = {}
-        names: list[str] | None
         # A client of its own: the options also open when the entry is not loaded.
         client = SmsDkClient(
             async_get_clientsession(self.hass),
             self.config_entry.data[CONF_API_TOKEN],
             base_url=self.config_entry.data[CONF_URL],
         )
-        try:
-            names = await client.get_approved_sender_names()
-        except SmsDkError as err:
-            LOGGER.debug("Could not read the approved sender names: %s", err)
-            names = None
+        names = await async_read_sender_names(client)
         if user_input is not None:
             sender = (user_input.get(CONF_SENDER) or "").strip()
             if sender and not is_valid_sender_name(sender):
@@ -310,7 +302,7 @@ class SmsDkOptionsFlow(OptionsFlow):
             {
                 probatio.Optional(CONF_SENDER): SelectSelector(
                     SelectSelectorConfig(
-                        options=names or [],
+                        options=list(names or ()),
                         custom_value=True,
                         mode=SelectSelectorMode.DROPDOWN,
                     )
@@ -340,7 +332,7 @@ class SmsDkOptionsFlow(OptionsFlow):
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(schema, user_input or suggested),
             errors=errors,
-            description_placeholders={"approved": ", ".join(names or []) or "-"},
+            description_placeholders={"approved": ", ".join(names or ()) or "-"},
         )
 
 

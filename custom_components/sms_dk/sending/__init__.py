@@ -12,7 +12,7 @@ The entrance of the package; nothing outside it imports its modules.
 from .estimate import build_estimate
 from .guard import DAY, EVENT_SPEND_LIMIT, HOUR, SpendGuard, spend_limit_issue_id
 from .request import SendOutcome, SendRequest
-from .sender import SmsSender, async_sender_names
+from .sender import SmsSender, async_read_sender_names, async_sender_names
 from .usage import Usage
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "SmsSender",
     "SpendGuard",
     "Usage",
+    "async_read_sender_names",
     "async_sender_names",
     "build_estimate",
     "spend_limit_issue_id",

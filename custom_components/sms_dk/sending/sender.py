@@ -48,12 +48,13 @@ async def async_sender_names(
     The first one is remembered in the entry: it is the default sender, also when Home Assistant
     starts while SMS.dk cannot be reached.
     """
-    names = await _async_read_sender_names(client)
+    names = await async_read_sender_names(client)
     _remember_default_sender(hass, entry, names)
     return names
 
 
-async def _async_read_sender_names(client: SmsDkClient) -> tuple[str, ...] | None:
+async def async_read_sender_names(client: SmsDkClient) -> tuple[str, ...] | None:
+    """The account's approved sender names, in SMS.dk's order; None when SMS.dk does not tell."""
     try:
         return tuple(await client.get_approved_sender_names())
     except SmsDkError as err:
@@ -96,7 +97,7 @@ class SmsSender:
 
         When set-up could not read them, when a text finds none, and after a new token.
         """
-        self.sender_names = await _async_read_sender_names(self._client)
+        self.sender_names = await async_read_sender_names(self._client)
         # Known before the entry changes: its update listener reads them.
         _remember_default_sender(self._hass, self._entry, self.sender_names)
 
