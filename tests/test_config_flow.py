@@ -195,13 +195,18 @@ async def test_a_token_of_another_account_brings_its_sender_names(
     at once: a text without a sender goes with the new account's first name, not the old one's."""
     simulator.token = "other-account-2222"
     simulator.sender_names[:] = ["Naboen"]
+    init_integration.runtime_data.sender.sender_names = None  # as if set-up could not read them
     result = await init_integration.start_reconfigure_flow(hass)
+    before = len(simulator.requests)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_API_TOKEN: "other-account-2222"}
     )
     assert result["reason"] == "reconfigure_successful"
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert init_integration.data[CONF_DEFAULT_SENDER] == "Naboen"
+    # Read once for the new token (the balance read after it does not read them again).
+    reads = [r for r in simulator.requests[before:] if r.path == "/v1/sendername/list"]
+    assert len(reads) == 1
     await send_sms(hass, MOR, message="Hej")
     assert simulator.sends[-1].json["senderName"] == "Naboen"
 

@@ -161,9 +161,10 @@ class EntryLinks:
             hass.config_entries.async_schedule_reload(entry.entry_id)
             return
         if self._client.set_credentials(entry.data[CONF_API_TOKEN], base_url=entry.data[CONF_URL]):
-            await self._coordinator.async_refresh()
-            # Another token may be another account, with sender names of its own.
+            # Another token may be another account, with sender names of its own: read before
+            # the balance, whose listener (on_credits_update) would otherwise read them too.
             await self._sender.async_update_sender_names()
+            await self._coordinator.async_refresh()
         elif self._coordinator.last_update_success:
             self._coordinator.async_set_balance(self._coordinator.data)
 
