@@ -465,6 +465,13 @@ async def _overhead(
     )
 
 
+async def _watch(hass: HomeAssistant, entry: MockConfigEntry) -> JournalWatch:
+    """A watch on the loaded *entry*'s journal, from the size its file has now."""
+    path = journal_path(hass, entry.entry_id)
+    size = await hass.async_add_executor_job(lambda: path.stat().st_size if path.exists() else 0)
+    return JournalWatch(entry.runtime_data.journal, path, size)
+
+
 async def _executor_round_trips(hass: HomeAssistant) -> list[int]:
     """Round trips of a no-op job through Home Assistant's executor, FSYNC_GAP apart."""
     times: list[int] = []
@@ -497,9 +504,7 @@ async def _overhead_in_memory(
         if not await hass.config_entries.async_setup(twin.entry_id):
             pytest.fail("The SMS.dk entry in memory did not set up")
         await hass.async_block_till_done()
-        path = journal_path(hass, twin.entry_id)
-        watch = JournalWatch(twin.runtime_data.journal, path, 0)
-        measured = await _overhead(hass, simulator, watch)
+        measured = await _overhead(hass, simulator, await _watch(hass, twin))
         await hass.config_entries.async_remove(twin.entry_id)
         await hass.async_block_till_done()
     finally:
@@ -1143,22 +1148,15 @@ async def test_bench(hass: HomeAssistant, hass_client_no_auth: ClientSessionGene
         if not await hass.config_entries.async_setup(entry.entry_id):
             pytest.fail("The SMS.dk entry did not set up")
         await hass.async_block_till_done()
-        path = journal_path(hass, entry.entry_id)
-        size = await hass.async_add_executor_job(
-            lambda: path.stat().st_size if path.exists() else 0
-        )
-        watch = JournalWatch(entry.runtime_data.journal, path, size)
+        watch = await _watch(hass, entry)
         on = await _send_corpus(hass, simulator, entry, replace=True)
         off = await _send_corpus(hass, simulator, entry, replace=False)
         overhead, flushes = await _overhead(hass, simulator, watch)
         if flushes.size == 0:
-            pytest.fail(f"The journal {path} is empty after {OVERHEAD_CALLS} sends")
+            pytest.fail(f"The journal {watch.path} is empty after {OVERHEAD_CALLS} sends")
         in_memory = await _overhead_in_memory(hass, simulator, entry)
         # The entry was set up anew: a new journal object, watched from here on.
-        size = await hass.async_add_executor_job(
-            lambda: path.stat().st_size if path.exists() else 0
-        )
-        watch = JournalWatch(entry.runtime_data.journal, path, size)
+        watch = await _watch(hass, entry)
         fanout = await _fanout(hass, simulator)
         watch.active = False  # its lists would count as memory kept
         memory = await _memory(hass, simulator)
